@@ -1,0 +1,16 @@
+"""Top-level URLconf: the routes table in DESIGN.md, app by app."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from sora_site.health import health
+
+urlpatterns = [
+    path("", account_views.landing, name="landing"),
+    path("health", health, name="health"),
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("videos/", include("videos.urls")),
+    path("admin/", admin.site.urls),
+]
