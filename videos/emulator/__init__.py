@@ -1,0 +1,11 @@
+"""A local emulator of OpenAI's Videos API (Sora 2), for development, demos and tests.
+
+`EmulatorServer` serves the upstream's wire contract (SORA_API.md) under `/v1`, with
+state in memory, prompt triggers (see `triggers`) and control endpoints under
+`/_emulator/` (see `control.EmulatorClient`). Run it with `manage.py sora_emulator`.
+Never used in production.
+"""
+
+from .server import EmulatorServer
+
+__all__ = ["EmulatorServer"]

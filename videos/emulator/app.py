@@ -1,0 +1,167 @@
+"""The emulator as an application: its state, its routes, and what happens to every request.
+
+For each request: find the route (404/405 otherwise); for an API route count it, apply
+the next matching fault, check the API key; then run the handler. Control routes under
+``/_emulator/`` skip counting, faults and auth, so a test can always reset the server.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import control_api, moderations_api, videos_api
+from .config import EmulatorConfig
+from .errors import ApiError
+from .faults import FaultBook, path_matches
+from .state import VideoStore
+from .stats import Stats
+from .wire import Request, Response
+
+Handler = Callable[..., Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    """The path, `*` standing for one segment (a video id), passed to the handler."""
+    handlers: dict[str, Handler]
+    counted_as: dict[str, str] | None = None
+    """Stats key per method; None for control routes, which are not API traffic."""
+
+    @property
+    def is_api(self) -> bool:
+        return self.counted_as is not None
+
+    def params(self, path: str) -> list[str]:
+        pattern_parts = self.pattern.strip("/").split("/")
+        path_parts = path.strip("/").split("/")
+        return [
+            got
+            for want, got in zip(pattern_parts, path_parts, strict=True)
+            if want == "*"
+        ]
+
+
+ROUTES = (
+    Route(
+        "/v1/videos",
+        {"GET": videos_api.list_videos, "POST": videos_api.create_video},
+        {"GET": "GET /v1/videos", "POST": "POST /v1/videos"},
+    ),
+    Route(
+        "/v1/videos/*",
+        {"GET": videos_api.retrieve_video, "DELETE": videos_api.delete_video},
+        {"GET": "GET /v1/videos/{id}", "DELETE": "DELETE /v1/videos/{id}"},
+    ),
+    Route(
+        "/v1/videos/*/remix",
+        {"POST": videos_api.remix_video},
+        {"POST": "POST /v1/videos/{id}/remix"},
+    ),
+    Route(
+        "/v1/videos/*/content",
+        {"GET": videos_api.download_content},
+        {"GET": "GET /v1/videos/{id}/content"},
+    ),
+    Route(
+        "/v1/moderations",
+        {"POST": moderations_api.moderate},
+        {"POST": "POST /v1/moderations"},
+    ),
+    Route("/_emulator/reset", {"POST": control_api.reset}),
+    Route(
+        "/_emulator/config",
+        {"GET": control_api.show_config, "POST": control_api.configure},
+    ),
+    Route(
+        "/_emulator/faults",
+        {"GET": control_api.list_faults, "POST": control_api.add_fault},
+    ),
+    Route("/_emulator/stats", {"GET": control_api.stats}),
+    Route("/_emulator/videos", {"GET": control_api.list_all_videos}),
+    Route("/_emulator/videos/*/expire", {"POST": control_api.expire_video}),
+    Route("/_emulator/videos/*/complete", {"POST": control_api.complete_video}),
+)
+
+
+class Emulator:
+    """The fake upstream's state (videos, faults, counters, config) and request dispatch."""
+
+    def __init__(self, *, defaults: EmulatorConfig, api_key: str | None = None) -> None:
+        self.defaults = defaults
+        self.api_key = api_key
+        self.store = VideoStore()
+        self.faults = FaultBook()
+        self.stats = Stats()
+        self.stopping = threading.Event()
+        """Set when the server stops, so hanging requests give up their wait."""
+        self._config_lock = threading.Lock()
+        self._config = defaults
+
+    @property
+    def config(self) -> EmulatorConfig:
+        return self._config
+
+    def update_config(
+        self, overrides: object, *, from_defaults: bool = False
+    ) -> EmulatorConfig:
+        """Apply JSON overrides to the current config (or to the defaults, for a reset)."""
+        with self._config_lock:
+            base = self.defaults if from_defaults else self._config
+            self._config = base.with_overrides(overrides)
+            return self._config
+
+    def handle(self, request: Request) -> Response:
+        """The response to one request; never raises ApiError."""
+        drop = False
+        try:
+            route = _resolve(request.method, request.path)
+            params = route.params(request.path)
+            if route.is_api:
+                self._count(route, request.method, params)
+                fault = self.faults.take(request.method, request.path)
+                if fault is not None and fault.kind == "drop":
+                    drop = True
+                elif fault is not None and fault.kind == "hang":
+                    self.stopping.wait(fault.seconds)
+                elif fault is not None:
+                    raise fault.error()
+                self._authenticate(request)
+            response = route.handlers[request.method](self, request, *params)
+        except ApiError as error:
+            response = Response.error(error)
+        response.drop = drop
+        return response
+
+    def _count(self, route: Route, method: str, params: list[str]) -> None:
+        key = route.counted_as[method]
+        self.stats.count_request(key)
+        if key == "GET /v1/videos/{id}":
+            self.stats.count_retrieve(params[0])
+
+    def _authenticate(self, request: Request) -> None:
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token and self.api_key in (None, token):
+            return
+        raise ApiError(
+            401,
+            "Incorrect or missing API key. Send 'Authorization: Bearer <key>'.",
+            code="invalid_api_key",
+        )
+
+
+def _resolve(method: str, path: str) -> Route:
+    """The route for a path (404 if none) that answers this method (405 if not)."""
+    for route in ROUTES:
+        if path_matches(route.pattern, path):
+            if method not in route.handlers:
+                allowed = ", ".join(sorted(route.handlers))
+                raise ApiError(
+                    405,
+                    f"Method {method} is not allowed on {path}; use {allowed}.",
+                    code="method_not_allowed",
+                    headers={"Allow": allowed},
+                )
+            return route
+    raise ApiError(404, f"Unknown route: {method} {path}.", code="unknown_route")

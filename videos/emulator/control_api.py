@@ -1,0 +1,56 @@
+"""The `/_emulator/` control endpoints: reset, configure, inject faults, inspect, force time.
+
+They are for tests and benchmarks (see `control.EmulatorClient`), take and return JSON,
+and need no API key.
+"""
+
+from typing import TYPE_CHECKING
+
+from .faults import fault_from_json
+from .wire import Request, Response
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+
+def reset(app: "Emulator", request: Request) -> Response:
+    """Forget every video, fault and counter; config back to the defaults plus overrides."""
+    config = app.update_config(request.json(), from_defaults=True)
+    app.store.clear()
+    app.faults.clear()
+    app.stats.clear()
+    return Response.json({"config": config.to_json()})
+
+
+def show_config(app: "Emulator", request: Request) -> Response:
+    return Response.json({"config": app.config.to_json()})
+
+
+def configure(app: "Emulator", request: Request) -> Response:
+    config = app.update_config(request.json())
+    return Response.json({"config": config.to_json()})
+
+
+def add_fault(app: "Emulator", request: Request) -> Response:
+    app.faults.add(fault_from_json(request.json()))
+    return Response.json({"faults": app.faults.pending()})
+
+
+def list_faults(app: "Emulator", request: Request) -> Response:
+    return Response.json({"faults": app.faults.pending()})
+
+
+def stats(app: "Emulator", request: Request) -> Response:
+    return Response.json(app.stats.to_json())
+
+
+def list_all_videos(app: "Emulator", request: Request) -> Response:
+    return Response.json({"object": "list", "data": app.store.dump()})
+
+
+def expire_video(app: "Emulator", request: Request, video_id: str) -> Response:
+    return Response.json(app.store.expire(video_id))
+
+
+def complete_video(app: "Emulator", request: Request, video_id: str) -> Response:
+    return Response.json(app.store.complete(video_id))

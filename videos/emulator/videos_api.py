@@ -1,0 +1,243 @@
+"""The `/v1/videos` endpoints: create, list, retrieve, delete, remix, download content.
+
+Validation mirrors what the product must expect from the real upstream: the model, size
+and seconds must be offered (per the configured models), the prompt 1-4000 characters,
+an input_reference image a JPEG, PNG or WebP of exactly the requested size.
+"""
+
+import io
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from . import triggers
+from .assets import VARIANTS, asset_for
+from .errors import ApiError, invalid
+from .multipart import Part, boundary_of, parse_form
+from .ranges import RangeNotSatisfiable, parse_range, unsatisfied_range
+from .wire import Request, Response
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+DEFAULT_MODEL = "sora-2"
+DEFAULT_SIZE = "720x1280"
+DEFAULT_SECONDS = "4"
+MAX_PROMPT_CHARS = 4000
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+INPUT_REFERENCE_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+def create_video(app: "Emulator", request: Request) -> Response:
+    fields, image = _create_fields(request)
+    prompt = _valid_prompt(fields.get("prompt"))
+    model = _text_field(fields, "model", DEFAULT_MODEL)
+    capabilities = app.config.models.get(model)
+    if capabilities is None:
+        raise invalid(
+            "model",
+            f"Invalid 'model': '{model}'. Supported models: {', '.join(app.config.models)}.",
+        )
+    size = _text_field(fields, "size", DEFAULT_SIZE)
+    if size not in capabilities["sizes"]:
+        raise invalid(
+            "size",
+            f"Invalid 'size': '{size}' is not supported by {model}."
+            f" Allowed sizes for {model}: {', '.join(capabilities['sizes'])}.",
+        )
+    seconds = _text_field(fields, "seconds", DEFAULT_SECONDS)
+    allowed_seconds = [str(s) for s in capabilities["seconds"]]
+    if seconds not in allowed_seconds:
+        raise invalid(
+            "seconds",
+            f"Invalid 'seconds': '{seconds}' is not supported by {model}."
+            f" Allowed values: {', '.join(allowed_seconds)}.",
+        )
+    if image is not None:
+        _check_input_reference(image, size)
+    _moderate(prompt)
+    video = app.store.create(
+        model=model,
+        size=size,
+        seconds=seconds,
+        prompt=prompt,
+        render_seconds=app.config.render_seconds,
+        expires_after=app.config.expires_after,
+    )
+    app.stats.count_create()
+    return _video_response(app, video)
+
+
+def list_videos(app: "Emulator", request: Request) -> Response:
+    order = request.query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise invalid("order", f"Invalid 'order': '{order}'. Use 'asc' or 'desc'.")
+    raw_limit = request.query.get("limit", str(DEFAULT_PAGE_SIZE))
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise invalid(
+            "limit",
+            f"Invalid 'limit': '{raw_limit}'. Expected an integer from 1 to {MAX_PAGE_SIZE}.",
+        )
+    page = app.store.page(
+        after=request.query.get("after") or None, limit=limit, order=order
+    )
+    return Response.json(
+        {
+            "object": "list",
+            "data": page.data,
+            "first_id": page.data[0]["id"] if page.data else None,
+            "last_id": page.data[-1]["id"] if page.data else None,
+            "has_more": page.has_more,
+        }
+    )
+
+
+def retrieve_video(app: "Emulator", request: Request, video_id: str) -> Response:
+    return _video_response(app, app.store.retrieve(video_id))
+
+
+def delete_video(app: "Emulator", request: Request, video_id: str) -> Response:
+    app.store.delete(video_id)
+    return Response.json({"id": video_id, "object": "video.deleted", "deleted": True})
+
+
+def remix_video(app: "Emulator", request: Request, video_id: str) -> Response:
+    source = app.store.source_of_remix(video_id)
+    prompt = _valid_prompt(request.json_object().get("prompt"))
+    _moderate(prompt)
+    video = app.store.create(
+        model=source["model"],
+        size=source["size"],
+        seconds=source["seconds"],
+        prompt=prompt,
+        render_seconds=app.config.render_seconds,
+        expires_after=app.config.expires_after,
+        remixed_from_video_id=video_id,
+    )
+    app.stats.count_create()
+    return _video_response(app, video)
+
+
+def download_content(app: "Emulator", request: Request, video_id: str) -> Response:
+    variant = request.query.get("variant", "video")
+    if variant not in VARIANTS:
+        raise invalid(
+            "variant",
+            f"Invalid 'variant': '{variant}'. Use one of {', '.join(VARIANTS)}.",
+        )
+    app.store.check_downloadable(video_id)
+    asset = asset_for(variant, app.config.content_bytes)
+    headers = {"Content-Type": asset.content_type, "Accept-Ranges": "bytes"}
+    try:
+        byte_range = parse_range(request.headers.get("Range"), asset.size)
+    except RangeNotSatisfiable:
+        raise ApiError(
+            416,
+            f"Requested range not satisfiable: the {variant} has {asset.size} bytes.",
+            param="Range",
+            code="range_not_satisfiable",
+            headers={
+                "Content-Range": unsatisfied_range(asset.size),
+                "Accept-Ranges": "bytes",
+            },
+        ) from None
+    if byte_range is None:
+        return Response(status=200, headers=headers, asset=asset)
+    headers["Content-Range"] = byte_range.content_range(asset.size)
+    return Response(status=206, headers=headers, asset=asset, byte_range=byte_range)
+
+
+def _video_response(app: "Emulator", video: dict[str, Any]) -> Response:
+    headers = {}
+    if video["status"] in ("queued", "in_progress"):
+        # The SDK's poll() waits this long between retrieves.
+        headers["openai-poll-after-ms"] = str(app.config.poll_after_ms)
+    return Response.json(video, headers=headers)
+
+
+def _create_fields(request: Request) -> tuple[dict[str, Any], Part | None]:
+    """The create's fields and its input_reference image part, from multipart or JSON."""
+    content_type = request.headers.get("Content-Type") or ""
+    boundary = boundary_of(content_type)
+    if boundary is not None:
+        parts = parse_form(request.body, boundary)
+        if any(name.startswith("input_reference[") for name in parts):
+            raise _only_uploads()
+        image = parts.pop("input_reference", None)
+        return {name: part.text() for name, part in parts.items()}, image
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        fields = request.json_object()
+        if fields.get("input_reference") is not None:
+            raise _only_uploads()
+        return fields, None
+    raise ApiError(
+        400,
+        "Expected a multipart/form-data (or JSON) body with at least a 'prompt'.",
+        code="invalid_content_type",
+    )
+
+
+def _text_field(fields: dict[str, Any], name: str, default: str) -> str:
+    """A field as the form sends it (a string), or its default when absent or empty."""
+    value = fields.get(name)
+    return default if value is None or value == "" else str(value)
+
+
+def _only_uploads() -> ApiError:
+    return invalid(
+        "input_reference",
+        "The emulator accepts input_reference only as an uploaded image file.",
+        code="unsupported_value",
+    )
+
+
+def _valid_prompt(value: Any) -> str:
+    if value is None:
+        raise invalid(
+            "prompt",
+            "Missing required parameter: 'prompt'.",
+            code="missing_required_parameter",
+        )
+    if not isinstance(value, str):
+        raise invalid("prompt", "Invalid 'prompt': expected a string.")
+    prompt = value.strip()
+    if not 1 <= len(prompt) <= MAX_PROMPT_CHARS:
+        raise invalid(
+            "prompt",
+            f"Invalid 'prompt': it must have 1 to {MAX_PROMPT_CHARS} characters"
+            f" (got {len(prompt)}).",
+        )
+    return prompt
+
+
+def _moderate(prompt: str) -> None:
+    if triggers.is_refused(prompt):
+        raise ApiError(400, triggers.REFUSAL_MESSAGE, code="moderation_blocked")
+
+
+def _check_input_reference(image: Part, size: str) -> None:
+    """The reference image must be a JPEG, PNG or WebP of exactly the video's size."""
+    try:
+        with Image.open(
+            io.BytesIO(image.data), formats=INPUT_REFERENCE_FORMATS
+        ) as opened:
+            dimensions = opened.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise invalid(
+            "input_reference",
+            "Invalid 'input_reference': expected a JPEG, PNG or WebP image.",
+            code="invalid_image_format",
+        ) from None
+    width, _, height = size.partition("x")
+    if dimensions != (int(width), int(height)):
+        raise invalid(
+            "input_reference",
+            "Inpaint image must match the requested width and height"
+            f" ({size}); got {dimensions[0]}x{dimensions[1]}.",
+            code="invalid_image_dimensions",
+        )

@@ -1,0 +1,148 @@
+"""`manage.py sora_emulator`: serve the local Sora API emulator until Ctrl-C or SIGTERM."""
+
+import argparse
+import errno
+import logging
+import re
+import signal
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from videos.emulator import EmulatorServer
+
+_BYTE_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def parse_byte_size(text: str) -> int:
+    """`"1048576"`, `"512K"`, `"64M"`, `"1G"` → bytes (binary units: 1K = 1024)."""
+    match = _BYTE_SIZE.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: use a whole number of bytes, optionally with"
+            " a K, M or G suffix (binary units), e.g. 1G."
+        )
+    number, unit = match.groups()
+    return int(number) * _UNITS[unit.upper()]
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number >= 0.")
+    return value
+
+
+HELP = """\
+Serve a local emulator of OpenAI's Videos API (Sora 2) under /v1, for development,
+demos and tests: point the product at it with OPENAI_BASE_URL=http://HOST:PORT/v1 and
+any OPENAI_API_KEY (or exactly --api-key, if given). State lives in memory.
+
+Prompt triggers (anywhere in a create or remix prompt):
+  [refuse]  the create is refused at once: 400 moderation_blocked
+  [fail]    accepted, then ends "failed" with error generation_failed
+  [flag]    POST /v1/moderations reports the input as flagged (violence)
+  [slow]    renders ten times slower than --render-seconds
+
+Control endpoints (JSON, no API key), for tests and benchmarks:
+  POST /_emulator/reset      forget videos, faults and counters; body may override config
+  POST /_emulator/config     change config: render_seconds, content_bytes, expires_after,
+                             poll_after_ms, models
+  POST /_emulator/faults     fail the next requests: {"path", "method"?, "kind", "count"?,
+                             "retry_after"?, "seconds"?}; kind 429, 500, 503, hang, drop;
+                             path is exact, * matching one segment
+  GET  /_emulator/stats      request counts per route, retrieves per video, creates
+  GET  /_emulator/videos     every stored video, deleted ones included
+  POST /_emulator/videos/ID/complete   finish a video now
+  POST /_emulator/videos/ID/expire     expire a video's assets now
+
+Examples:
+  python manage.py sora_emulator --port 8001 --render-seconds 8
+  python manage.py sora_emulator --content-bytes 1G      # a 1 GiB generated video body
+  curl -X POST 127.0.0.1:8001/_emulator/config -d '{"render_seconds": 2}'
+  curl -X POST 127.0.0.1:8001/_emulator/faults \\
+       -d '{"path": "/v1/videos", "method": "POST", "kind": "429", "retry_after": 3}'
+  curl -X POST 127.0.0.1:8001/_emulator/faults \\
+       -d '{"path": "/v1/videos/*", "method": "GET", "kind": "hang", "seconds": 30}'
+  curl 127.0.0.1:8001/_emulator/stats
+"""
+
+
+class Command(BaseCommand):
+    help = HELP
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
+        # Keep the help's own line breaks (the examples would be reflowed otherwise).
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Default 127.0.0.1.")
+        parser.add_argument(
+            "--port", type=int, default=8001, help="Default 8001; 0 picks a free port."
+        )
+        parser.add_argument(
+            "--render-seconds",
+            type=_non_negative_float,
+            default=8.0,
+            help="Seconds from create to completion (default 8).",
+        )
+        parser.add_argument(
+            "--content-bytes",
+            type=parse_byte_size,
+            default=None,
+            help="Serve a generated video body of this size (e.g. 1G) instead of the"
+            " sample MP4.",
+        )
+        parser.add_argument(
+            "--expires-after",
+            type=_non_negative_float,
+            default=3600.0,
+            help="Seconds from completion until the assets expire (default 3600).",
+        )
+        parser.add_argument(
+            "--poll-after-ms",
+            type=int,
+            default=1000,
+            help="The openai-poll-after-ms hint on running videos (default 1000).",
+        )
+        parser.add_argument(
+            "--api-key",
+            default=None,
+            help="Accept only this API key (default: any non-empty bearer token).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        host, port = options["host"], options["port"]
+        try:
+            server = EmulatorServer(
+                host,
+                port,
+                render_seconds=options["render_seconds"],
+                content_bytes=options["content_bytes"],
+                expires_after=options["expires_after"],
+                poll_after_ms=options["poll_after_ms"],
+                api_key=options["api_key"],
+            )
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"Port {port} on {host} is already in use; stop whatever listens"
+                    " there or pick another --port."
+                ) from None
+            raise CommandError(f"Cannot listen on {host}:{port}: {error}") from None
+        if options["verbosity"] >= 1:
+            # One line per request, like runserver's.
+            logging.getLogger("videos.emulator.requests").setLevel(logging.DEBUG)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: server.stop())
+        self.stdout.write(
+            f"Sora emulator serving at {server.base_url}"
+            f" (render {options['render_seconds']:g}s). Stop with Ctrl-C."
+        )
+        server.serve_forever()
+        self.stdout.write("Sora emulator stopped.")
