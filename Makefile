@@ -27,11 +27,20 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-# The offline demo: SQLite, the Sora emulator, the web server and the poller, one Ctrl-C stops all.
+# The offline demo: SQLite, the Sora emulator (unless OPENAI_API_KEY is set, in the
+# environment or .env), the web server and the poller; one Ctrl-C stops all.
 run: $(STAMP)
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	DEBUG=$${DEBUG:-on} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	@export DEBUG=$${DEBUG:-on} PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	if [ -n "$$OPENAI_API_KEY" ] || grep -qs '^OPENAI_API_KEY=.' .env; then \
+		echo "Using OpenAI at $${OPENAI_BASE_URL:-the configured OPENAI_BASE_URL}"; \
+		exec honcho -f Procfile.dev start web worker; \
+	else \
+		echo "No OPENAI_API_KEY: starting the local Sora emulator on 127.0.0.1:8001"; \
+		export OPENAI_API_KEY=sk-local-emulator OPENAI_BASE_URL=http://127.0.0.1:8001/v1; \
+		exec honcho -f Procfile.dev start; \
+	fi
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

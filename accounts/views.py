@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.forms import ProfileForm
+from videos.selectors import usage_summary
 
 
 @login_not_required
@@ -23,4 +24,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your profile was saved.")
         return redirect("profile")
-    return render(request, "account/profile.html", {"form": form})
+    return render(
+        request,
+        "account/profile.html",
+        {"form": form, "usage": usage_summary(request.user)},
+    )

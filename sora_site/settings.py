@@ -6,6 +6,8 @@ without DEBUG there is no fallback secret key.
 """
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -93,6 +95,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
+    }
+    # A file, not memory, so that tests can run the poller and gunicorn as real
+    # processes against the test database; one per test session.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"sora-test-{os.getpid()}.sqlite3")
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -248,7 +255,7 @@ try:
     SORA_MODELS = SORA_MODELS or _DEFAULT_SORA_MODELS
 except json.JSONDecodeError as error:
     raise ImproperlyConfigured(f"SORA_MODELS is not valid JSON: {error}") from error
-if not all(
+if not isinstance(SORA_MODELS, dict) or not all(
     isinstance(caps, dict) and caps.get("sizes") and caps.get("seconds")
     for caps in SORA_MODELS.values()
 ):
@@ -259,6 +266,16 @@ if not all(
 # Seconds of video a user may generate per day when their own quota is not set.
 DAILY_SECONDS_QUOTA = env.int("DAILY_SECONDS_QUOTA", default=120)
 VIDEO_ARCHIVE = env.bool("VIDEO_ARCHIVE", default=True)
+
+# The poller: per-video backoff between upstream polls, doubling from the floor to the
+# ceiling and back to the floor when progress moves; a claimed video is leased to its
+# worker for POLL_LEASE_SECONDS (a killed worker's videos come back after that).
+POLL_INTERVAL_MIN = env.float("POLL_INTERVAL_MIN", default=5.0)
+POLL_INTERVAL_MAX = env.float("POLL_INTERVAL_MAX", default=20.0)
+POLL_JITTER = env.float("POLL_JITTER", default=0.1)
+POLL_LEASE_SECONDS = env.float("POLL_LEASE_SECONDS", default=120.0)
+# After this long without any answer from the upstream a video is flagged as stuck.
+POLL_STUCK_AFTER = env.float("POLL_STUCK_AFTER", default=3600.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,9 +1,155 @@
-"""Pages of the videos app."""
+"""Pages of the videos app. Thin: forms validate, services decide, templates show."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from videos import capabilities, selectors, services
+from videos.errors import VideoError
+from videos.forms import RemixForm, VideoForm
+from videos.models import Video
+
+PAGE_SIZE = 12
 
 
+def owned_video(request: HttpRequest, pk: uuid.UUID) -> Video:
+    """The user's own visible video, or 404 (never 403: others' ids stay secret)."""
+    return get_object_or_404(Video, pk=pk, user=request.user, hidden=False)
+
+
+@require_GET
 def video_list(request: HttpRequest) -> HttpResponse:
-    """The user's videos (filled in by the videos issue)."""
-    return render(request, "videos/list.html")
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()[:200]
+    videos = selectors.videos_for_list(request.user, status=status, query=query)
+    page = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "videos/list.html",
+        {
+            "page": page,
+            "status": status if status in Video.Status.values else "",
+            "query": query,
+            "statuses": Video.Status.choices,
+            "filtered": bool(status or query),
+        },
+    )
+
+
+def video_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = VideoForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                video = services.create_video(
+                    user=request.user,
+                    prompt=data["prompt"],
+                    model=data["model"],
+                    size=data["size"],
+                    seconds=data["seconds"],
+                    input_reference=data["input_reference"],
+                    form_token=data["form_token"],
+                )
+            except VideoError as error:
+                form.add_error(error.field, error.message)
+            else:
+                return redirect(video)
+    else:
+        form = VideoForm(initial={"form_token": uuid.uuid4()})
+    return render(
+        request,
+        "videos/new.html",
+        {
+            "form": form,
+            "usage": selectors.usage_summary(request.user),
+            "capabilities": {
+                model: {
+                    "sizes": capabilities.sizes_for(model),
+                    "seconds": capabilities.seconds_for(model),
+                }
+                for model in capabilities.models()
+            },
+        },
+    )
+
+
+@require_GET
+def video_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    video = owned_video(request, pk)
+    return _render_detail(
+        request, video, RemixForm(initial={"form_token": uuid.uuid4()})
+    )
+
+
+def _render_detail(
+    request: HttpRequest, video: Video, remix_form: RemixForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "videos/detail.html",
+        {"video": video, "remix_form": remix_form},
+        status=status,
+    )
+
+
+@never_cache
+@require_GET
+def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
+    """What the detail page polls: the state, and the panel to show once it changes."""
+    video = owned_video(request, pk)
+    panel = render_to_string(
+        "videos/detail.html#status_panel",
+        {"video": video, "remix_form": RemixForm(initial={"form_token": uuid.uuid4()})},
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "status": video.status,
+            "progress": video.display_progress,
+            "error": video.error_message or None,
+            "status_label": video.get_status_display(),
+            "running": video.is_running,
+            "html": panel,
+        }
+    )
+
+
+@require_POST
+def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    source = owned_video(request, pk)
+    if not source.can_remix:
+        messages.error(request, "Only a completed video can be remixed.")
+        return redirect(source)
+    form = RemixForm(request.POST)
+    if form.is_valid():
+        try:
+            video = services.remix_video(
+                user=request.user,
+                source=source,
+                prompt=form.cleaned_data["prompt"],
+                form_token=form.cleaned_data["form_token"],
+            )
+        except VideoError as error:
+            form.add_error("prompt", error.message)
+        else:
+            return redirect(video)
+    return _render_detail(request, source, form)
+
+
+@require_POST
+def video_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    video = owned_video(request, pk)
+    try:
+        services.delete_video(video=video)
+    except VideoError as error:
+        messages.error(request, error.message)
+        return redirect(video)
+    messages.success(request, f"Deleted “{video.short_prompt}”.")
+    return redirect("videos:list")

@@ -1,0 +1,43 @@
+// Keeps a video's status panel current: polls /videos/<id>/status/ every couple of
+// seconds while the video is being made, moves the progress bar, and swaps in the
+// server-rendered panel (player, error, remix form) when the status changes.
+(function () {
+  "use strict";
+  var panel = document.getElementById("status-panel");
+  if (!panel) return;
+  var running = ["pending", "queued", "in_progress"];
+  var url = panel.dataset.statusUrl;
+  var delay = 2000;
+
+  function update(data) {
+    if (data.status !== panel.dataset.status) {
+      panel.dataset.status = data.status;
+      panel.innerHTML = data.html;
+      return;
+    }
+    var bar = panel.querySelector("progress");
+    if (bar) bar.value = data.progress;
+    var text = panel.querySelector("[data-progress-text]");
+    if (text) text.textContent = data.progress + "%";
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        update(data);
+        delay = 2000;
+        if (data.running) window.setTimeout(poll, delay);
+      })
+      .catch(function () {
+        // A blip (deploy, network): back off, keep trying.
+        delay = Math.min(delay * 2, 30000);
+        window.setTimeout(poll, delay);
+      });
+  }
+
+  if (running.indexOf(panel.dataset.status) !== -1) window.setTimeout(poll, delay);
+})();

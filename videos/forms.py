@@ -1,0 +1,131 @@
+"""The create and remix forms: validation at the boundary, choices from the capability table."""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+from videos import capabilities
+
+PROMPT_MAX_LENGTH = 4000
+REFERENCE_MAX_BYTES = 10 * 1024 * 1024
+REFERENCE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class PromptField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            max_length=PROMPT_MAX_LENGTH,
+            strip=True,
+            widget=forms.Textarea(attrs={"rows": 5, "maxlength": PROMPT_MAX_LENGTH}),
+            error_messages={
+                "required": "Describe the video you want: the prompt cannot be empty.",
+                "max_length": "Keep the prompt to %(limit_value)d characters "
+                "(it has %(show_value)d).",
+            },
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        # NUL characters cannot be stored by PostgreSQL and mean nothing in a prompt.
+        value = super().to_python(value)
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class FormTokenMixin(forms.Form):
+    """A random token per rendered form: posting the same form twice makes one video."""
+
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+
+class VideoForm(FormTokenMixin):
+    prompt = PromptField(
+        help_text="Describe the scene, the subject, the camera and the light. "
+        "Up to 4000 characters."
+    )
+    model = forms.ChoiceField()
+    size = forms.ChoiceField(help_text="Width × height in pixels.")
+    seconds = forms.TypedChoiceField(coerce=int, label="Length")
+    input_reference = forms.FileField(
+        required=False,
+        label="Reference image (optional)",
+        help_text="JPEG, PNG or WebP, at most 10 MB, exactly the chosen size.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(REFERENCE_FORMATS.values())}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        models = capabilities.models()
+        self.fields["model"].choices = [(m, m) for m in models]
+        self.fields["model"].initial = models[0] if models else None
+        self.fields["size"].choices = [
+            (size, size.replace("x", " × ")) for size in capabilities.all_sizes()
+        ]
+        self.fields["seconds"].choices = [
+            (s, f"{s} seconds") for s in capabilities.all_seconds()
+        ]
+        self.fields["seconds"].initial = min(capabilities.all_seconds(), default=None)
+
+    def clean_input_reference(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("input_reference")
+        if not upload:
+            return None
+        if upload.size > REFERENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                "The reference image is %(size).1f MB; the limit is 10 MB.",
+                params={"size": upload.size / 1024 / 1024},
+            )
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+                upload.image_size = image.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            raise forms.ValidationError(
+                "That file is not an image we can read (JPEG, PNG or WebP)."
+            ) from error
+        finally:
+            upload.seek(0)
+        if image_format not in REFERENCE_FORMATS:
+            raise forms.ValidationError(
+                "The reference image must be JPEG, PNG or WebP (this one is %(format)s).",
+                params={"format": image_format or "unknown"},
+            )
+        upload.content_type = REFERENCE_FORMATS[image_format]
+        return upload
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        model, size, seconds = (cleaned.get(k) for k in ("model", "size", "seconds"))
+        if model and size and size not in capabilities.sizes_for(model):
+            self.add_error(
+                "size",
+                f"{model} does not make {size} videos; choose one of "
+                f"{', '.join(capabilities.sizes_for(model))}.",
+            )
+        if model and seconds and seconds not in capabilities.seconds_for(model):
+            lengths = ", ".join(str(s) for s in capabilities.seconds_for(model))
+            self.add_error(
+                "seconds", f"{model} makes videos of {lengths} seconds, not {seconds}."
+            )
+        upload = cleaned.get("input_reference")
+        if upload and size and "size" not in self.errors:
+            expected = capabilities.dimensions(size)
+            if upload.image_size != expected:
+                width, height = upload.image_size
+                self.add_error(
+                    "input_reference",
+                    f"The reference image is {width}×{height} pixels; it must be exactly "
+                    f"{expected[0]}×{expected[1]}, the size of the video.",
+                )
+        return cleaned
+
+
+class RemixForm(FormTokenMixin):
+    prompt = PromptField(
+        label="Remix prompt",
+        help_text="Describe what to change; the new video keeps the original's "
+        "model, size and length.",
+    )

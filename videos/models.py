@@ -1,0 +1,193 @@
+"""Videos: what a user asked for, where it stands upstream, and our archived copy."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+def reference_upload_path(video: "Video", filename: str) -> str:
+    """Random names: an uploaded file's own name is neither trusted nor revealed."""
+    suffix = PurePath(filename).suffix.lower()[:6]
+    return f"references/{uuid.uuid4().hex}{suffix}"
+
+
+def archive_upload_path(video: "Video", filename: str) -> str:
+    return f"archive/{video.pk}/{filename}"
+
+
+class Video(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be submitted"
+        QUEUED = "queued", "Queued"
+        IN_PROGRESS = "in_progress", "Rendering"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    RUNNING_STATUSES = (Status.PENDING, Status.QUEUED, Status.IN_PROGRESS)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
+    )
+    prompt = models.TextField(max_length=4000)
+    model = models.CharField(max_length=64)
+    size = models.CharField(max_length=16)
+    seconds = models.PositiveSmallIntegerField()
+    input_reference = models.FileField(
+        upload_to=reference_upload_path, blank=True, max_length=200
+    )
+    remixed_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remixes",
+    )
+    form_token = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Makes a resubmitted form a no-op.",
+    )
+
+    # Where it stands upstream.
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    openai_video_id = models.CharField(
+        "OpenAI video id", max_length=128, unique=True, null=True, blank=True
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submit_attempted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set before each submit: if its answer is lost, the poller looks "
+        "for the video upstream before submitting again.",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Poller bookkeeping.
+    next_poll_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    poll_interval = models.FloatField(default=0, help_text="Current backoff, seconds.")
+    poll_attempts = models.PositiveIntegerField(default=0)
+    transient_failures = models.PositiveIntegerField(default=0)
+    last_upstream_answer_at = models.DateTimeField(null=True, blank=True)
+    last_transient_error = models.TextField(blank=True)
+    stuck_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the upstream has not answered for a long time.",
+    )
+
+    # Our own copy (OpenAI's expires).
+    archived_video = models.FileField(
+        upload_to=archive_upload_path, blank=True, max_length=200
+    )
+    archived_thumbnail = models.FileField(
+        upload_to=archive_upload_path, blank=True, max_length=200
+    )
+    archived_spritesheet = models.FileField(
+        upload_to=archive_upload_path, blank=True, max_length=200
+    )
+    archive_size = models.BigIntegerField(null=True, blank=True)
+    archive_sha256 = models.CharField("archive SHA-256", max_length=64, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    # Moderation by admins.
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="video_user_recent"),
+            models.Index(fields=["status", "next_poll_at"], name="video_poll_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "form_token"], name="video_one_per_form_token"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="video_progress_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_prompt} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("videos:detail", args=[self.pk])
+
+    @property
+    def short_prompt(self) -> str:
+        text = " ".join(self.prompt.split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING_STATUSES
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def can_remix(self) -> bool:
+        return self.is_completed and bool(self.openai_video_id)
+
+    @property
+    def is_archived(self) -> bool:
+        return bool(self.archived_at and self.archived_video)
+
+    @property
+    def waiting_for_openai(self) -> bool:
+        """Saved but not accepted yet: OpenAI was unreachable; the poller retries."""
+        return (
+            self.status == self.Status.PENDING and self.submit_attempted_at is not None
+        )
+
+    @property
+    def display_progress(self) -> int:
+        return 100 if self.is_completed else self.progress
+
+    @property
+    def download_filename(self) -> str:
+        slug = slugify(self.prompt)[:50].strip("-") or "video"
+        return f"sora-{slug}-{str(self.pk)[:8]}.mp4"
+
+
+class UsageCharge(models.Model):
+    """Seconds of video charged against a user's daily quota.
+
+    A ledger rather than a sum over videos, so that deleting a video does not hand its
+    seconds back (they were generated and paid for); a video that fails is refunded by
+    deleting its charge.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charges"
+    )
+    video = models.OneToOneField(
+        Video, on_delete=models.SET_NULL, null=True, blank=True, related_name="charge"
+    )
+    seconds = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="charge_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.seconds}s for {self.user_id} on {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,418 @@
+"""Writes to videos: create, remix, submit, record what the upstream said, delete.
+
+Views, admin actions and the poller call these; none of them holds a business rule of
+its own. Every call to OpenAI goes through `videos.sora`, and none is made while a
+database transaction is open.
+"""
+
+import logging
+import mimetypes
+import uuid
+from datetime import datetime, timedelta
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from videos import backoff, sora
+from videos.errors import (
+    NotAllowed,
+    PromptFlagged,
+    QuotaExceeded,
+    UpstreamRefused,
+    UpstreamUnavailable,
+)
+from videos.models import UsageCharge, Video
+from videos.selectors import seconds_charged_today
+
+logger = logging.getLogger(__name__)
+
+Status = Video.Status
+
+CAPABILITY_PARAMS = {"model", "size", "seconds", "input_reference"}
+"""Upstream refusals of these are the form's business: shown on the field, not charged."""
+
+
+# --- create and remix ----------------------------------------------------------------
+
+
+def create_video(
+    *,
+    user: User,
+    prompt: str,
+    model: str,
+    size: str,
+    seconds: int,
+    input_reference: UploadedFile | None = None,
+    form_token: uuid.UUID | None = None,
+) -> Video:
+    """Moderate, charge the quota, save as pending and submit: the create flow.
+
+    Returns the video (queued, pending for a retry, or failed with OpenAI's message).
+    Raises PromptFlagged, QuotaExceeded, NotAllowed or UpstreamRefused (nothing saved).
+    """
+    _ensure_can_create(user)
+    _moderate(prompt)
+    fields = {"prompt": prompt, "model": model, "size": size}
+    if input_reference is not None:
+        input_reference.name = _reference_name(input_reference)
+        fields["input_reference"] = input_reference
+    video, created = _reserve(
+        user=user, seconds=seconds, form_token=form_token, fields=fields
+    )
+    if not created:
+        return video
+    return _submit_new(video)
+
+
+def remix_video(
+    *,
+    user: User,
+    source: Video,
+    prompt: str,
+    form_token: uuid.UUID | None = None,
+) -> Video:
+    """A new video made from a completed one, under the same rules as a create."""
+    if not source.can_remix:
+        raise NotAllowed("Only a completed video can be remixed.")
+    _ensure_can_create(user)
+    _moderate(prompt)
+    video, created = _reserve(
+        user=user,
+        seconds=source.seconds,
+        form_token=form_token,
+        fields={
+            "prompt": prompt,
+            "model": source.model,
+            "size": source.size,
+            "remixed_from": source,
+        },
+    )
+    if not created:
+        return video
+    return _submit_new(video)
+
+
+def _ensure_can_create(user: User) -> None:
+    if not user.is_active:
+        raise NotAllowed("This account is deactivated and cannot create videos.")
+
+
+def _moderate(prompt: str) -> None:
+    try:
+        moderation = sora.moderate_prompt(prompt)
+    except sora.SoraError as error:
+        raise UpstreamUnavailable(
+            "We could not check the prompt with OpenAI's moderation right now; "
+            "nothing was charged. Please try again in a minute.",
+            field="prompt",
+        ) from error
+    if moderation.flagged:
+        reasons = ", ".join(moderation.categories) or "its content policy"
+        raise PromptFlagged(
+            f"OpenAI's moderation flagged this prompt ({reasons}). "
+            "Please rephrase it; nothing was charged."
+        )
+
+
+def _reserve(
+    *, user: User, seconds: int, form_token: uuid.UUID | None, fields: dict
+) -> tuple[Video, bool]:
+    """Check the quota and save the pending video with its charge, atomically.
+
+    Locking the user's row serializes one user's creates, so two at the quota's edge
+    cannot both pass. A form token already used returns that video instead.
+    """
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).exists()
+            if form_token is not None:
+                existing = Video.objects.filter(
+                    user=user, form_token=form_token
+                ).first()
+                if existing is not None:
+                    return existing, False
+            used = seconds_charged_today(user)
+            quota = user.effective_daily_quota
+            if used + seconds > quota:
+                raise QuotaExceeded(
+                    f"This video needs {seconds} seconds but only {max(quota - used, 0)} "
+                    f"of your {quota} seconds for today are left. The quota resets at "
+                    "midnight."
+                )
+            now = timezone.now()
+            video = Video.objects.create(
+                user=user,
+                seconds=seconds,
+                form_token=form_token,
+                status=Status.PENDING,
+                created_at=now,
+                # The request submits it right away; the poller steps in only if this
+                # process dies before recording the answer.
+                next_poll_at=now + timedelta(seconds=settings.POLL_LEASE_SECONDS),
+                **fields,
+            )
+            UsageCharge.objects.create(
+                user=user, video=video, seconds=seconds, created_at=now
+            )
+    except IntegrityError:
+        # The same form token raced past the lookup in another process.
+        existing = Video.objects.filter(user=user, form_token=form_token).first()
+        if form_token is None or existing is None:
+            raise
+        return existing, False
+    return video, True
+
+
+def _submit_new(video: Video) -> Video:
+    return submit_pending_video(video, from_form=True)
+
+
+def submit_pending_video(video: Video, *, from_form: bool = False) -> Video:
+    """Submit a pending video and record OpenAI's verdict, or schedule a retry.
+
+    From the create form (`from_form`), a refused model, size, length or image is the
+    form's error: the video is un-created and uncharged, and UpstreamRefused raised.
+    Elsewhere (the poller) any refusal fails the video with OpenAI's message.
+    """
+    try:
+        upstream = send_to_openai(video)
+    except sora.RefusedError as error:
+        if from_form and error.param in CAPABILITY_PARAMS:
+            _discard(video)
+            raise UpstreamRefused(error.message, field=error.param) from error
+        return mark_failed(video, code=error.code or "refused", message=error.message)
+    except sora.GoneError as error:
+        return mark_failed(video, code="source_gone", message=_source_gone(error))
+    except sora.TransientError as error:
+        return record_transient_failure(video, error)
+    return record_accepted(video, upstream)
+
+
+def _discard(video: Video) -> None:
+    UsageCharge.objects.filter(video=video).delete()
+    reference = video.input_reference
+    video.delete()
+    if reference:
+        reference.storage.delete(reference.name)
+
+
+def _reference_name(upload: UploadedFile) -> str:
+    extension = mimetypes.guess_extension(upload.content_type or "") or ""
+    return f"reference{extension}"
+
+
+def _source_gone(error: sora.GoneError) -> str:
+    return f"The original video no longer exists at OpenAI: {error.message}"
+
+
+# --- talking to OpenAI and recording its answers ----------------------------------------
+
+
+def send_to_openai(video: Video) -> sora.UpstreamVideo:
+    """Submit (or remix) a pending video, recording the attempt first.
+
+    The attempt is saved before the call: if the answer is lost, the poller knows to
+    look for the video upstream before paying for a second one.
+    """
+    now = timezone.now()
+    Video.objects.filter(pk=video.pk).update(submit_attempted_at=now)
+    video.submit_attempted_at = now
+    if video.remixed_from_id:
+        source_id = (
+            Video.objects.filter(pk=video.remixed_from_id)
+            .values_list("openai_video_id", flat=True)
+            .first()
+        )
+        if not source_id:
+            raise sora.GoneError("the video it was remixed from was deleted")
+        return sora.remix_video(source_id, prompt=video.prompt)
+    if not video.input_reference:
+        return sora.submit_video(
+            prompt=video.prompt,
+            model=video.model,
+            size=video.size,
+            seconds=video.seconds,
+        )
+    with video.input_reference.open("rb") as image:
+        name = PurePath(video.input_reference.name).name
+        return sora.submit_video(
+            prompt=video.prompt,
+            model=video.model,
+            size=video.size,
+            seconds=video.seconds,
+            input_reference=sora.ReferenceImage(
+                filename=name,
+                file=image,
+                content_type=mimetypes.guess_type(name)[0] or "image/png",
+            ),
+        )
+
+
+def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
+    """OpenAI has the video: remember its id, then its state, as a poll would."""
+    now = timezone.now()
+    accepted = {"openai_video_id": upstream.id, "submitted_at": now, "poll_interval": 0}
+    try:
+        updated = Video.objects.filter(pk=video.pk, status=Status.PENDING).update(
+            **accepted
+        )
+    except IntegrityError:
+        # Another row adopted this upstream video first (identical lost submits).
+        return record_transient_failure(
+            video, sora.TransientError(f"{upstream.id} was adopted by another video")
+        )
+    if not updated:
+        # Deleted (or adopted elsewhere) while we waited: don't leave a paid orphan.
+        _delete_orphan(upstream.id)
+        return video
+    return record_upstream_state(_apply(video, accepted), upstream)
+
+
+def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
+    """Store what a retrieve said and schedule the next poll (or none, if finished)."""
+    now = timezone.now()
+    status = upstream.status if upstream.status in Status.values else video.status
+    progressed = status != video.status or upstream.progress != video.progress
+    changes = {
+        "status": status,
+        "progress": 100 if status == Status.COMPLETED else upstream.progress,
+        "completed_at": upstream.completed_at,
+        "expires_at": upstream.expires_at,
+        "error_code": upstream.error_code[:64],
+        "error_message": upstream.error_message,
+        "last_upstream_answer_at": now,
+        "transient_failures": 0,
+        "last_transient_error": "",
+        "stuck_since": None,
+    }
+    if status in (Status.QUEUED, Status.IN_PROGRESS):
+        interval = backoff.next_interval(
+            video.poll_interval, progressed=progressed, hint=upstream.poll_after_seconds
+        )
+        changes["poll_interval"] = interval
+        changes["next_poll_at"] = backoff.due_after(
+            now, interval, not_before=min(upstream.poll_after_seconds or 0, interval)
+        )
+    else:
+        changes["next_poll_at"] = None
+    if status == Status.FAILED:
+        changes["error_code"] = changes["error_code"] or "failed"
+        changes["error_message"] = (
+            changes["error_message"] or "OpenAI could not generate this video."
+        )
+    Video.objects.filter(pk=video.pk).update(**changes)
+    if status == Status.FAILED:
+        UsageCharge.objects.filter(video_id=video.pk).delete()
+    return _apply(video, changes)
+
+
+def record_transient_failure(video: Video, error: sora.TransientError) -> Video:
+    """No verdict: try again later, after the upstream's Retry-After if it gave one.
+
+    Never fails the video. After POLL_STUCK_AFTER without any answer it is flagged as
+    stuck, for an admin to look at.
+    """
+    now = timezone.now()
+    interval = backoff.next_interval(video.poll_interval, progressed=False)
+    last_answer = video.last_upstream_answer_at or video.created_at
+    stuck = (now - last_answer).total_seconds() >= settings.POLL_STUCK_AFTER
+    changes = {
+        "poll_interval": interval,
+        "next_poll_at": backoff.due_after(
+            now, interval, not_before=error.retry_after or 0
+        ),
+        "transient_failures": video.transient_failures + 1,
+        "last_transient_error": error.message[:1000],
+        "stuck_since": (video.stuck_since or now) if stuck else None,
+    }
+    Video.objects.filter(pk=video.pk).update(**changes)
+    logger.warning("video %s: transient upstream error: %s", video.pk, error.message)
+    return _apply(video, changes)
+
+
+def mark_failed(video: Video, *, code: str, message: str) -> Video:
+    """OpenAI's verdict: the video failed. Its seconds go back to the user's quota."""
+    changes = {
+        "status": Status.FAILED,
+        "error_code": code[:64],
+        "error_message": message,
+        "next_poll_at": None,
+        "last_upstream_answer_at": timezone.now(),
+    }
+    Video.objects.filter(pk=video.pk).update(**changes)
+    UsageCharge.objects.filter(video_id=video.pk).delete()
+    return _apply(video, changes)
+
+
+def requeue(video: Video, *, at: datetime | None = None) -> None:
+    """Put a video back into the poller's due set now (an admin's "retry")."""
+    Video.objects.filter(pk=video.pk).update(
+        next_poll_at=at or timezone.now(),
+        poll_interval=0,
+        stuck_since=None,
+        transient_failures=0,
+    )
+
+
+def _apply(video: Video, changes: dict) -> Video:
+    for name, value in changes.items():
+        setattr(video, name, value)
+    return video
+
+
+def _delete_orphan(openai_video_id: str) -> None:
+    try:
+        sora.delete_video(openai_video_id)
+    except sora.SoraError as error:
+        logger.error(
+            "upstream video %s has no row here and could not be deleted: %s",
+            openai_video_id,
+            error.message,
+        )
+
+
+# --- delete ------------------------------------------------------------------------------
+
+
+def delete_video(*, video: Video) -> None:
+    """Delete at OpenAI (already gone is fine), then here, then our files.
+
+    If OpenAI cannot be reached nothing is deleted: the user can try again, and no
+    video is left running upstream without a row that shows it. Files go last, after
+    the row, so a failed file delete leaves an unreferenced file, never a row that
+    points at nothing.
+    """
+    if video.openai_video_id:
+        try:
+            sora.delete_video(video.openai_video_id)
+        except sora.GoneError:
+            pass
+        except sora.TransientError as error:
+            raise UpstreamUnavailable(
+                "OpenAI could not be reached to delete this video, so nothing was "
+                "deleted. Please try again in a minute."
+            ) from error
+        except sora.RefusedError as error:
+            raise NotAllowed(f"OpenAI refused to delete this video: {error.message}")
+    files = [
+        field
+        for field in (
+            video.input_reference,
+            video.archived_video,
+            video.archived_thumbnail,
+            video.archived_spritesheet,
+        )
+        if field
+    ]
+    video.delete()
+    for field in files:
+        try:
+            field.storage.delete(field.name)
+        except OSError:
+            logger.exception(
+                "could not delete file %s of video %s", field.name, video.pk
+            )

@@ -1,0 +1,111 @@
+"""`/videos/<uuid>/content/`: the MP4 (or its images) for the player and downloads.
+
+Serves our archived copy when there is one, else relays the upstream's bytes as they
+come: a `StreamingHttpResponse` over `sora.open_content`, 1 MiB at a time, never the
+whole file in memory, `Range` forwarded so the player can seek, and the upstream
+connection closed when the viewer goes away (the response closes the stream).
+"""
+
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from videos import sora
+from videos.models import Video
+
+RELAYED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
+IMAGE_CACHE = "private, max-age=3600"
+VIDEO_CACHE = "private, max-age=600"
+
+
+def viewable_video(request: HttpRequest, pk: uuid.UUID) -> Video:
+    """Owners see their own visible videos; staff may see any (moderation)."""
+    if request.user.is_staff:
+        return get_object_or_404(Video, pk=pk)
+    return get_object_or_404(Video, pk=pk, user=request.user, hidden=False)
+
+
+@require_http_methods(["GET", "HEAD"])
+def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    video = viewable_video(request, pk)
+    variant = request.GET.get("variant", "video")
+    if variant not in sora.CONTENT_VARIANTS:
+        raise Http404("Unknown variant.")
+    if video.status == Video.Status.EXPIRED:
+        return content_gone(request, video)
+    if not video.is_completed:
+        return content_error(
+            request,
+            status=404,
+            title="Not ready yet",
+            message="This video is still being made; it can be played once it is done.",
+        )
+    response = proxy_upstream(request, video, variant)
+    if response.status_code in (200, 206):
+        response["Cache-Control"] = VIDEO_CACHE if variant == "video" else IMAGE_CACHE
+        if variant == "video" and request.GET.get("download"):
+            response["Content-Disposition"] = content_disposition_header(
+                as_attachment=True, filename=video.download_filename
+            )
+    return response
+
+
+def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResponse:
+    """Relay the upstream's asset: status, the headers a player needs, then the bytes."""
+    try:
+        stream = sora.open_content(
+            video.openai_video_id,
+            variant=variant,
+            range_header=request.headers.get("Range"),
+        )
+    except sora.GoneError:
+        return content_gone(request, video)
+    except sora.RefusedError as error:
+        if error.status_code == 416:
+            return HttpResponse(status=416)
+        return upstream_unavailable(request)
+    except sora.TransientError:
+        return upstream_unavailable(request)
+    if request.method == "HEAD":
+        stream.close()
+        response = HttpResponse(status=stream.status_code)
+    else:
+        response = StreamingHttpResponse(stream, status=stream.status_code)
+    for name in RELAYED_HEADERS:
+        if value := stream.headers.get(name.lower()):
+            response[name] = value
+    return response
+
+
+def content_gone(request: HttpRequest, video: Video) -> HttpResponse:
+    return content_error(
+        request,
+        status=410,
+        title="This video has expired",
+        message="This video has expired at OpenAI, and no copy of it was kept here. "
+        "OpenAI keeps generated videos only for a limited time.",
+    )
+
+
+def upstream_unavailable(request: HttpRequest) -> HttpResponse:
+    return content_error(
+        request,
+        status=502,
+        title="OpenAI is not answering",
+        message="The video could not be fetched from OpenAI right now. "
+        "Please try again in a minute.",
+    )
+
+
+def content_error(
+    request: HttpRequest, *, status: int, title: str, message: str
+) -> HttpResponse:
+    return render(
+        request,
+        "videos/content_error.html",
+        {"title": title, "message": message},
+        status=status,
+    )

@@ -1,0 +1,57 @@
+"""Factories for the videos app's tests (users and clients come from accounts.tests)."""
+
+import pytest
+
+from videos.models import UsageCharge, Video
+from videos.tests.helpers import SAMPLES
+
+
+@pytest.fixture
+def make_video(db):
+    """Save a video directly (no upstream), charged like the create flow charges."""
+
+    def make(user, **fields) -> Video:
+        fields.setdefault("prompt", "A lighthouse on a cliff at dusk, waves below")
+        fields.setdefault("model", "sora-2")
+        fields.setdefault("size", "1280x720")
+        fields.setdefault("seconds", 4)
+        video = Video.objects.create(user=user, **fields)
+        if video.status != Video.Status.FAILED:
+            UsageCharge.objects.create(
+                user=user,
+                video=video,
+                seconds=video.seconds,
+                created_at=video.created_at,
+            )
+        return video
+
+    return make
+
+
+@pytest.fixture
+def sample_bytes() -> bytes:
+    return (SAMPLES / "video.mp4").read_bytes()
+
+
+@pytest.fixture
+def completed_video(emulator, make_video):
+    """A video completed at the emulator, with its row here."""
+    from videos import sora
+
+    def make(user, **fields) -> Video:
+        upstream = sora.submit_video(
+            prompt=fields.get("prompt", "A lighthouse on a cliff at dusk, waves below"),
+            model=fields.get("model", "sora-2"),
+            size=fields.get("size", "1280x720"),
+            seconds=fields.get("seconds", 4),
+        )
+        emulator.complete(upstream.id)
+        return make_video(
+            user,
+            status=Video.Status.COMPLETED,
+            progress=100,
+            openai_video_id=upstream.id,
+            **fields,
+        )
+
+    return make
