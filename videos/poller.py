@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from videos import services, sora
+from videos import archive, services, sora
 from videos.models import Video
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 Status = Video.Status
 
 DUE_STATUSES = (Status.PENDING, Status.QUEUED, Status.IN_PROGRESS)
+"""Statuses with upstream work to do; completed videos too while not archived."""
 
 RECONCILE_MARGIN = timedelta(minutes=10)
 """How far before our submit attempt to look upstream (clocks differ)."""
@@ -48,7 +49,8 @@ class Step:
 
 
 def due_videos(now: datetime) -> QuerySet[Video]:
-    return Video.objects.filter(status__in=DUE_STATUSES, next_poll_at__lte=now)
+    statuses = DUE_STATUSES + ((Status.COMPLETED,) if settings.VIDEO_ARCHIVE else ())
+    return Video.objects.filter(status__in=statuses, next_poll_at__lte=now)
 
 
 def claim_due_videos(*, limit: int, now: datetime | None = None) -> list[Video]:
@@ -82,6 +84,8 @@ def advance_video(video: Video) -> Step:
     note = ""
     if video.status == Status.PENDING:
         note = _advance_pending(video)
+    elif video.status == Status.COMPLETED:
+        note = _archive(video)
     else:
         _advance_running(video)
     step = Step(str(video.pk), old_status, video.status, video.progress, note)
@@ -128,6 +132,22 @@ def _advance_running(video: Video) -> None:
         services.record_transient_failure(video, error)
     else:
         services.record_upstream_state(video, upstream)
+
+
+def _archive(video: Video) -> str:
+    """Copy a completed video into our storage, before OpenAI's copy expires."""
+    try:
+        archive.archive_video(video)
+    except sora.GoneError:
+        services.mark_expired(video)
+        return "(its assets expired at OpenAI before they could be archived)"
+    except sora.TransientError as error:
+        if video.expires_at and timezone.now() >= video.expires_at:
+            services.mark_expired(video)
+            return "(expired at OpenAI while the archive kept failing)"
+        services.record_transient_failure(video, error)
+        return f"(archive failed, will retry: {error.message})"
+    return "(archived)" if video.archived_at else ""
 
 
 def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:

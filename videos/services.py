@@ -297,6 +297,8 @@ def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
         changes["next_poll_at"] = backoff.due_after(
             now, interval, not_before=min(upstream.poll_after_seconds or 0, interval)
         )
+    elif status == Status.COMPLETED and settings.VIDEO_ARCHIVE:
+        changes["next_poll_at"] = now  # archive it next, long before it expires
     else:
         changes["next_poll_at"] = None
     if status == Status.FAILED:
@@ -345,6 +347,14 @@ def mark_failed(video: Video, *, code: str, message: str) -> Video:
     }
     Video.objects.filter(pk=video.pk).update(**changes)
     UsageCharge.objects.filter(video_id=video.pk).delete()
+    return _apply(video, changes)
+
+
+def mark_expired(video: Video) -> Video:
+    """OpenAI's assets are gone and we have no copy: nothing left to play."""
+    changes = {"status": Status.EXPIRED, "next_poll_at": None}
+    Video.objects.filter(pk=video.pk).update(**changes)
+    logger.warning("video %s expired before it could be archived", video.pk)
     return _apply(video, changes)
 
 

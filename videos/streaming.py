@@ -1,20 +1,40 @@
 """`/videos/<uuid>/content/`: the MP4 (or its images) for the player and downloads.
 
-Serves our archived copy when there is one, else relays the upstream's bytes as they
-come: a `StreamingHttpResponse` over `sora.open_content`, 1 MiB at a time, never the
-whole file in memory, `Range` forwarded so the player can seek, and the upstream
-connection closed when the viewer goes away (the response closes the stream).
+Serves our archived copy when there is one, with Range, ETag and Last-Modified so
+browsers can seek and cache. Until then it relays the upstream's bytes as they come: a
+`StreamingHttpResponse` over `sora.open_content`, 1 MiB at a time, never the whole file
+in memory, `Range` forwarded so the player can seek, and the upstream connection
+closed when the viewer goes away (the response closes the stream).
 """
 
+import mimetypes
 import uuid
+from collections.abc import Iterator
+from typing import IO
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_http_methods
 
 from videos import sora
 from videos.models import Video
+from videos.ranges import RangeNotSatisfiable, parse_range
+
+ARCHIVED_FIELDS = {
+    "video": "archived_video",
+    "thumbnail": "archived_thumbnail",
+    "spritesheet": "archived_spritesheet",
+}
+FILE_CHUNK_SIZE = 1024 * 1024
 
 RELAYED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
 IMAGE_CACHE = "private, max-age=3600"
@@ -43,7 +63,11 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             title="Not ready yet",
             message="This video is still being made; it can be played once it is done.",
         )
-    response = proxy_upstream(request, video, variant)
+    archived = getattr(video, ARCHIVED_FIELDS[variant])
+    if archived:
+        response = serve_archived(request, video, archived, variant)
+    else:
+        response = proxy_upstream(request, video, variant)
     if response.status_code in (200, 206):
         response["Cache-Control"] = VIDEO_CACHE if variant == "video" else IMAGE_CACHE
         if variant == "video" and request.GET.get("download"):
@@ -51,6 +75,65 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
                 as_attachment=True, filename=video.download_filename
             )
     return response
+
+
+def serve_archived(
+    request: HttpRequest, video: Video, archived: FieldFile, variant: str
+) -> HttpResponse:
+    """Our own copy, with conditional GET and single-range requests."""
+    size = archived.size
+    etag = f'"{video.archive_sha256[:20] or video.pk.hex}-{variant}-{size}"'
+    validators = {
+        "ETag": etag,
+        "Last-Modified": http_date(video.archived_at.timestamp()),
+        "Accept-Ranges": "bytes",
+    }
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        for name, value in validators.items():
+            response[name] = value
+        return response
+    range_header = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range not in (etag, validators["Last-Modified"]):
+        range_header = None  # the client's copy is stale: send it all
+    try:
+        byte_range = parse_range(range_header, size)
+    except RangeNotSatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    content_type = mimetypes.guess_type(archived.name)[0] or "application/octet-stream"
+    if request.method == "HEAD":
+        response = HttpResponse(status=206 if byte_range else 200)
+    elif byte_range is None:
+        # FileResponse lets the server use wsgi.file_wrapper (sendfile where it can).
+        response = FileResponse(archived.storage.open(archived.name, "rb"))
+    else:
+        handle = archived.storage.open(archived.name, "rb")
+        handle.seek(byte_range.start)
+        response = StreamingHttpResponse(
+            _read_exactly(handle, byte_range.length), status=206
+        )
+    response["Content-Type"] = content_type
+    response["Content-Length"] = str(byte_range.length if byte_range else size)
+    if byte_range:
+        response["Content-Range"] = byte_range.content_range(size)
+    for name, value in validators.items():
+        response[name] = value
+    return response
+
+
+def _read_exactly(handle: IO[bytes], length: int) -> Iterator[bytes]:
+    try:
+        while length > 0:
+            chunk = handle.read(min(FILE_CHUNK_SIZE, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
 
 
 def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResponse:

@@ -113,7 +113,7 @@ class Emulator:
 
     def handle(self, request: Request) -> Response:
         """The response to one request; never raises ApiError."""
-        drop = False
+        drop = cut = False
         try:
             route = _resolve(request.method, request.path)
             params = route.params(request.path)
@@ -122,6 +122,8 @@ class Emulator:
                 fault = self.faults.take(request.method, request.path)
                 if fault is not None and fault.kind == "drop":
                     drop = True
+                elif fault is not None and fault.kind == "cut":
+                    cut = True
                 elif fault is not None and fault.kind == "hang":
                     self.stopping.wait(fault.seconds)
                 elif fault is not None:
@@ -131,6 +133,7 @@ class Emulator:
         except ApiError as error:
             response = Response.error(error)
         response.drop = drop
+        response.cut = cut
         return response
 
     def _count(self, route: Route, method: str, params: list[str]) -> None:

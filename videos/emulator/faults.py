@@ -9,7 +9,9 @@ and how many matching requests it hits. Kinds:
   ``retry_after`` too);
 * ``hang`` — wait ``seconds``, then handle the request normally (a client timeout test);
 * ``drop`` — handle the request fully (a create is stored) and close the connection
-  without answering: the "accepted, but the answer was lost" case.
+  without answering: the "accepted, but the answer was lost" case;
+* ``cut`` — answer normally but close the connection after half the body: a download
+  interrupted mid-copy.
 """
 
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 
 from .errors import ApiError
 
-KINDS = ("429", "500", "503", "hang", "drop")
+KINDS = ("429", "500", "503", "hang", "drop", "cut")
 DEFAULT_HANG_SECONDS = 10.0
 
 

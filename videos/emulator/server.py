@@ -194,7 +194,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if head:
                 return
             if response.asset is None:
-                self.wfile.write(response.body)
+                body = response.body
+                if response.cut:
+                    self.close_connection = True
+                    body = body[: len(body) // 2]
+                self.wfile.write(body)
                 return
             byte_range = response.byte_range
             start, stop = (
@@ -202,9 +206,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 if byte_range
                 else (0, response.asset.size)
             )
+            if response.cut:
+                # Half the promised bytes, then hang up: an interrupted download.
+                self.close_connection = True
+                stop = start + (stop - start) // 2
             for chunk in response.asset.chunks(start, stop):
                 self.wfile.write(chunk)
-            self.server.app.stats.count_stream(completed=True)
+            self.server.app.stats.count_stream(completed=not response.cut)
         except _DISCONNECTS as error:
             self.close_connection = True
             if response.asset is not None and not head:

@@ -56,6 +56,8 @@ class Response:
     """The part of `asset` to send; the whole asset if None."""
     drop: bool = False
     """Close the connection instead of answering (the `drop` fault)."""
+    cut: bool = False
+    """Close the connection halfway through the body (the `cut` fault)."""
 
     @classmethod
     def json(

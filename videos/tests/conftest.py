@@ -6,6 +6,12 @@ from videos.models import UsageCharge, Video
 from videos.tests.helpers import SAMPLES
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploads and archived videos go to a per-test folder, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def make_video(db):
     """Save a video directly (no upstream), charged like the create flow charges."""

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,7 @@ def process_env(emulator=None, **extra: str) -> dict[str, str]:
         DATABASE_URL=child_database_url(),
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         PYTHONUNBUFFERED="1",
+        MEDIA_ROOT=tempfile.mkdtemp(prefix="sora-media-"),
     )
     if emulator is not None:
         env.update(OPENAI_BASE_URL=emulator.base_url, OPENAI_API_KEY="sk-test-emulator")

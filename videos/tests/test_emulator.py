@@ -1041,6 +1041,18 @@ def test_drop_fault_acts_but_never_answers(emulator):
     assert post_create(emulator, prompt="Second try").status == 200
 
 
+def test_cut_fault_sends_half_the_body_then_hangs_up(emulator):
+    video = completed(emulator)
+    emulator.inject_fault("/v1/videos/*/content", "cut", method="GET")
+
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        content(emulator, video["id"])
+
+    full = content(emulator, video["id"]).body
+    assert cut.value.partial == full[: len(full) // 2]
+    assert emulator.stats()["streams_completed"] == 1
+
+
 def test_faulted_requests_are_counted(emulator):
     emulator.inject_fault("/v1/videos", "500", method="POST")
 

@@ -58,8 +58,9 @@ def test_signal_exits_zero_promptly(emulator, signum):
 
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_mid_pass_loses_nothing_and_pays_once(user, make_video, emulator):
-    """Killed while ten creates are in flight: after the lease every video completes,
-    and the emulator saw exactly one create per video (lost answers were adopted)."""
+    """Killed while ten creates are in flight: after the lease every video completes
+    (and is archived), and the emulator saw exactly one create per video: the lost
+    answers were found upstream and adopted."""
     emulator.configure(render_seconds=0.5)
     videos = [make_video(user, prompt=f"kill test {n}") for n in range(10)]
     emulator.inject_fault("/v1/videos", "hang", method="POST", seconds=2, count=10)
@@ -77,7 +78,7 @@ def test_sigkill_mid_pass_loses_nothing_and_pays_once(user, make_video, emulator
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if Video.objects.filter(status=Status.COMPLETED).count() == 10:
+        if Video.objects.filter(archived_at__isnull=False).count() == 10:
             break
         time.sleep(1)
         once = manage("poll_videos", "--once", "--concurrency", "4", env=env)

@@ -51,7 +51,10 @@ def test_pending_to_completed_across_passes(user, make_video, emulator):
     assert statuses == ["pending", "queued", "in_progress", "completed"]
     assert video.progress == 100
     assert video.completed_at and video.expires_at
-    assert video.next_poll_at is None
+    assert video.next_poll_at is not None  # due at once: the archive step
+    run_pass()
+    video.refresh_from_db()
+    assert video.is_archived and video.next_poll_at is None
     assert emulator.stats()["creates"] == 1
 
 

@@ -1,0 +1,159 @@
+"""Keep what users paid for: copy a finished video's assets into our own storage.
+
+OpenAI keeps generated assets only until the video's `expires_at`. On completion the
+poller copies the MP4, the thumbnail and the spritesheet into Django's default storage
+(files under MEDIA_ROOT, or any storage backend), streaming: the upstream body is read
+in chunks straight into the storage's save, hashed on the way, and its length checked
+against the upstream's Content-Length before the row points at it.
+"""
+
+import hashlib
+import io
+import logging
+import mimetypes
+import uuid
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+from videos import sora
+from videos.models import Video
+
+logger = logging.getLogger(__name__)
+
+ASSETS = (
+    ("video", "archived_video"),
+    ("thumbnail", "archived_thumbnail"),
+    ("spritesheet", "archived_spritesheet"),
+)
+"""(upstream variant, Video field) for every asset we keep."""
+
+HASH_CHUNK_SIZE = 1024 * 1024
+
+
+class IncompleteDownload(sora.TransientError):
+    """The upstream sent fewer (or more) bytes than it announced."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    size: int
+    sha256: str
+
+
+class _UpstreamReader(io.RawIOBase):
+    """A read-only file over an upstream ContentStream, counting and hashing as it goes.
+
+    Storage backends take file objects; this hands them the upstream's chunks one at a
+    time, so nothing larger than a chunk is ever held in memory.
+    """
+
+    def __init__(self, stream: sora.ContentStream) -> None:
+        self._chunks = iter(stream)
+        self._pending = memoryview(b"")
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self.size += len(chunk)
+            self.digest.update(chunk)
+            self._pending = memoryview(chunk)
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def copy_asset(video: Video, variant: str) -> StoredFile:
+    """Stream one asset from the upstream into storage; raises sora errors."""
+    stream = sora.open_content(video.openai_video_id, variant=variant)
+    content_type = stream.headers.get("content-type", "").split(";")[0].strip()
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    # A fresh name per attempt: a half-written file from a failed try never clashes.
+    name = f"archive/{video.pk}/{uuid.uuid4().hex[:12]}-{variant}{extension}"
+    reader = _UpstreamReader(stream)
+    try:
+        saved = default_storage.save(name, File(reader, name=name))
+    except BaseException:
+        stream.close()
+        _delete_quietly(name)
+        raise
+    expected = stream.content_length
+    if expected is not None and reader.size != expected:
+        _delete_quietly(saved)
+        raise IncompleteDownload(
+            f"The {variant} download stopped at {reader.size} of {expected} bytes."
+        )
+    return StoredFile(saved, reader.size, reader.digest.hexdigest())
+
+
+def archive_video(video: Video) -> Video:
+    """Copy all three assets and record them; all or nothing.
+
+    Raises sora.TransientError (try again later) or sora.GoneError (the assets no
+    longer exist upstream). Returns the video, archived.
+    """
+    stored: dict[str, StoredFile] = {}
+    try:
+        for variant, field in ASSETS:
+            stored[field] = copy_asset(video, variant)
+    except BaseException:
+        for copy in stored.values():
+            _delete_quietly(copy.name)
+        raise
+    mp4 = stored["archived_video"]
+    changes = {
+        **{field: copy.name for field, copy in stored.items()},
+        "archive_size": mp4.size,
+        "archive_sha256": mp4.sha256,
+        "archived_at": timezone.now(),
+        "next_poll_at": None,
+    }
+    updated = Video.objects.filter(
+        pk=video.pk, status=Video.Status.COMPLETED, archived_at__isnull=True
+    ).update(**changes)
+    if not updated:
+        # Deleted, or archived by someone else, while we copied: keep nothing.
+        for copy in stored.values():
+            _delete_quietly(copy.name)
+        video.refresh_from_db()
+        return video
+    for name, value in changes.items():
+        setattr(video, name, value)
+    logger.info(
+        "video %s: archived %d bytes, sha256 %s", video.pk, mp4.size, mp4.sha256
+    )
+    return video
+
+
+def verify_archive(video: Video) -> bool:
+    """Re-read the archived MP4 and compare its size and SHA-256 with what we recorded."""
+    size, digest = hash_file(video.archived_video)
+    return size == video.archive_size and digest.hexdigest() == video.archive_sha256
+
+
+def hash_file(field: FieldFile) -> tuple[int, "hashlib._Hash"]:
+    digest, size = hashlib.sha256(), 0
+    with field.storage.open(field.name, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_SIZE):
+            size += len(chunk)
+            digest.update(chunk)
+    return size, digest
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.exception("could not delete %s", name)
