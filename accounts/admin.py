@@ -1,0 +1,174 @@
+"""Users in the admin: who they are, how much they have generated, and banning them.
+
+Banning is `is_active = False`: Django's and allauth's backends then refuse the login
+(and drop existing sessions), and the video services refuse new videos. Videos already
+running are left to finish; they were paid for.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
+from accounts.models import User
+from videos.models import UsageCharge, Video
+
+
+def with_usage(users: QuerySet[User]) -> QuerySet[User]:
+    """Annotate each user's video rows and the seconds charged, in the same query.
+
+    Correlated subqueries rather than joins: joining both videos and charges would
+    multiply one by the other (a user with 3 videos and 3 charges would show 9 and
+    three times their seconds). The ledger counts what was generated, deleted videos
+    included and failed (refunded) ones not; `video_count` counts the rows there are.
+    """
+    videos = (
+        Video.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    charges = UsageCharge.objects.filter(user=OuterRef("pk")).order_by().values("user")
+    return users.annotate(
+        video_count=Coalesce(Subquery(videos, output_field=IntegerField()), 0),
+        videos_generated=Coalesce(
+            Subquery(
+                charges.annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        seconds_generated=Coalesce(
+            Subquery(
+                charges.annotate(total=Sum("seconds")).values("total"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    )
+
+
+def log_changes(request: HttpRequest, users: list[User], message: str) -> None:
+    """Record a bulk action in the admin's history: who banned whom stays on record."""
+    if users:
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=users,
+            action_flag=CHANGE,
+            change_message=message,
+        )
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
+
+    list_display = [
+        "email",
+        "name",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "videos_link",
+        "videos_generated",
+        "seconds_generated",
+    ]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "name"]
+    ordering = ["-date_joined"]
+    actions = ["deactivate", "reactivate"]
+
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name"]}),
+        (
+            "Usage",
+            {
+                "fields": [
+                    "daily_seconds_quota",
+                    "videos_link",
+                    "videos_generated",
+                    "seconds_generated",
+                ]
+            },
+        ),
+        (
+            "Permissions",
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+    readonly_fields = [
+        "videos_link",
+        "videos_generated",
+        "seconds_generated",
+        "last_login",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # The change page reads the same annotations (get_object uses this queryset).
+        return with_usage(super().get_queryset(request))
+
+    @admin.display(description="Videos", ordering="video_count")
+    def videos_link(self, user: User) -> str:
+        """The user's videos in the videos admin: all of them, hidden and failed too."""
+        url = reverse("admin:videos_video_changelist") + f"?user={user.pk}"
+        return format_html('<a href="{}">{}</a>', url, user.video_count)
+
+    @admin.display(description="Videos generated", ordering="videos_generated")
+    def videos_generated(self, user: User) -> int:
+        return user.videos_generated
+
+    @admin.display(description="Seconds generated", ordering="seconds_generated")
+    def seconds_generated(self, user: User) -> int:
+        return user.seconds_generated
+
+    @admin.action(description="Deactivate (ban) selected users", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        if queryset.filter(pk=request.user.pk).exists():
+            # Banning yourself would lock the only person who can undo it out of here.
+            self.message_user(
+                request, "You cannot deactivate your own account.", messages.WARNING
+            )
+        banned = list(queryset.filter(is_active=True).exclude(pk=request.user.pk))
+        count = User.objects.filter(pk__in=[u.pk for u in banned]).update(
+            is_active=False
+        )
+        log_changes(request, banned, "Deactivated (banned).")
+        self.message_user(
+            request,
+            f"Deactivated {count} user(s): they can no longer log in or create "
+            "videos; videos already running will finish.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Reactivate selected users", permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        restored = list(queryset.filter(is_active=False))
+        count = User.objects.filter(pk__in=[u.pk for u in restored]).update(
+            is_active=True
+        )
+        log_changes(request, restored, "Reactivated.")
+        self.message_user(
+            request,
+            f"Reactivated {count} user(s): they can log in again.",
+            messages.SUCCESS,
+        )

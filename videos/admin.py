@@ -1,0 +1,386 @@
+"""Videos in the admin: moderation (hide), unsticking (retry), deleting at OpenAI too.
+
+What the upstream said is read-only here; admins decide only whether a video is shown.
+Videos are created by users through the product, so there is no add page. Deleting
+always goes through `services.delete_video`, so no admin path can remove a row while
+its paid-for copy lives on at OpenAI.
+"""
+
+import copy
+from collections import Counter
+
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin import actions as builtin_actions
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import unquote
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.models import User
+from videos import capabilities, services
+from videos.errors import UpstreamUnavailable, VideoError
+from videos.models import Video
+
+
+def content_url(video: Video, variant: str = "video") -> str:
+    """The product's content view: staff may fetch any video there, hidden ones too."""
+    url = reverse("videos:content", args=[video.pk])
+    return url if variant == "video" else f"{url}?variant={variant}"
+
+
+def log_changes(request: HttpRequest, videos: list[Video], message: str) -> None:
+    """Record a bulk moderation action in the admin's history."""
+    if videos:
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=videos,
+            action_flag=CHANGE,
+            change_message=message,
+        )
+
+
+class ModelFilter(admin.SimpleListFilter):
+    """The models of the capability table (`SORA_MODELS`), not a scan of the data.
+
+    A model since dropped from the table still filters by URL and shows as selected.
+    """
+
+    title = "model"
+    parameter_name = "model"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        names = capabilities.models()
+        if self.value() and self.value() not in names:
+            names.append(self.value())
+        return [(name, name) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        if self.value():
+            return queryset.filter(model=self.value())
+        return queryset
+
+
+class StuckFilter(admin.SimpleListFilter):
+    """Videos the poller flagged after a long silence from the upstream."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        if self.value() == "yes":
+            return queryset.filter(stuck_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(stuck_since__isnull=True)
+        return queryset
+
+
+class UserFilter(admin.SimpleListFilter):
+    """One user's videos: the target of the users admin's "Videos" link.
+
+    Offers only the selected user (listing every user would load the whole table),
+    so the sidebar names whose videos these are and how to see everyone's again.
+    """
+
+    title = "user"
+    parameter_name = "user"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        if not (self.value() or "").isdigit():
+            return []
+        return list(User.objects.filter(pk=self.value()).values_list("pk", "email"))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        if self.value() is None:
+            return queryset
+        if not self.value().isdigit():
+            return queryset.none()
+        return queryset.filter(user_id=self.value())
+
+
+UPSTREAM_FIELDS = [
+    "openai_video_id",
+    "status",
+    "progress",
+    "error_code",
+    "error_message",
+]
+TIMESTAMP_FIELDS = [
+    "created_at",
+    "updated_at",
+    "submit_attempted_at",
+    "submitted_at",
+    "completed_at",
+    "expires_at",
+]
+POLLER_FIELDS = [
+    "next_poll_at",
+    "poll_interval",
+    "poll_attempts",
+    "transient_failures",
+    "last_upstream_answer_at",
+    "last_transient_error",
+    "stuck_since",
+]
+ARCHIVE_FIELDS = [
+    "archived_video",
+    "archived_thumbnail",
+    "archived_spritesheet",
+    "archive_size",
+    "archive_sha256",
+    "archived_at",
+]
+REQUEST_FIELDS = [
+    "user",
+    "prompt",
+    "model",
+    "size",
+    "seconds",
+    "input_reference",
+    "remixed_from",
+]
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "short_prompt",
+        "user_email",
+        "model",
+        "size",
+        "seconds",
+        "status",
+        "progress_percent",
+        "hidden",
+        "is_stuck",
+        "created_at",
+    ]
+    list_display_links = ["thumbnail", "short_prompt"]
+    list_select_related = ["user"]
+    list_filter = [
+        "status",
+        ModelFilter,
+        "hidden",
+        StuckFilter,
+        UserFilter,
+        # Not date_hierarchy: it scans every row for its dates on each page load.
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["prompt", "user__email", "openai_video_id"]
+    search_help_text = "Prompt text, the owner's email, or OpenAI's video id."
+    # A filtered page would also count the whole table for its "(N total)": on a
+    # large table that second count costs more than the page itself.
+    show_full_result_count = False
+    ordering = ["-created_at"]
+    # Our own `delete_selected` replaces Django's site-wide action of that name, so a
+    # bulk delete cannot skip OpenAI; the same name lets Django's confirmation page
+    # post back to it.
+    actions = ["hide", "unhide", "retry", "delete_selected"]
+
+    readonly_fields = [
+        "player",
+        "thumbnail_preview",
+        *REQUEST_FIELDS,
+        *UPSTREAM_FIELDS,
+        *TIMESTAMP_FIELDS,
+        *POLLER_FIELDS,
+        *ARCHIVE_FIELDS,
+    ]
+    fieldsets = [
+        (None, {"fields": ["player", "thumbnail_preview"]}),
+        ("Request", {"fields": REQUEST_FIELDS}),
+        ("Moderation", {"fields": ["hidden", "hidden_reason"]}),
+        ("Upstream", {"fields": UPSTREAM_FIELDS}),
+        ("Timestamps", {"fields": TIMESTAMP_FIELDS, "classes": ["collapse"]}),
+        ("Poller", {"fields": POLLER_FIELDS, "classes": ["collapse"]}),
+        ("Archived copy", {"fields": ARCHIVE_FIELDS, "classes": ["collapse"]}),
+    ]
+
+    class Media:
+        css = {"all": ["admin/sora_admin.css"]}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    # --- columns and read-only fields -------------------------------------------------
+
+    @admin.display(description="")
+    def thumbnail(self, video: Video) -> str:
+        if not video.is_completed:
+            return ""
+        return format_html(
+            '<img class="sora-admin-thumb" src="{}" alt="" loading="lazy" '
+            'decoding="async">',
+            content_url(video, "thumbnail"),
+        )
+
+    @admin.display(description="Prompt", ordering="prompt")
+    def short_prompt(self, video: Video) -> str:
+        return video.short_prompt
+
+    @admin.display(description="User", ordering="user__email")
+    def user_email(self, video: Video) -> str:
+        return video.user.email
+
+    @admin.display(description="Progress", ordering="progress")
+    def progress_percent(self, video: Video) -> str:
+        return f"{video.display_progress}%"
+
+    @admin.display(description="Stuck", boolean=True, ordering="stuck_since")
+    def is_stuck(self, video: Video) -> bool:
+        return video.stuck_since is not None
+
+    @admin.display(description="Video")
+    def player(self, video: Video) -> str:
+        if not video.is_completed:
+            status = video.get_status_display().lower()
+            return f"Nothing to play: the video is {status}."
+        return format_html(
+            '<video class="sora-admin-player" controls preload="metadata" src="{}">'
+            '<a href="{}">Download the MP4</a></video>',
+            content_url(video),
+            content_url(video),
+        )
+
+    @admin.display(description="Thumbnail")
+    def thumbnail_preview(self, video: Video) -> str:
+        if not video.is_completed:
+            return "—"
+        return format_html(
+            '<img class="sora-admin-preview" src="{}" alt="Thumbnail" loading="lazy">',
+            content_url(video, "thumbnail"),
+        )
+
+    # --- actions ----------------------------------------------------------------------
+
+    @admin.action(description="Hide selected videos from their owners")
+    def hide(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        videos = list(queryset.filter(hidden=False))
+        count = Video.objects.filter(pk__in=[v.pk for v in videos]).update(hidden=True)
+        log_changes(request, videos, "Hidden.")
+        self.message_user(
+            request,
+            f"Hid {count} video(s): their owners no longer see them; staff still can.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Unhide selected videos")
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        videos = list(queryset.filter(hidden=True))
+        count = Video.objects.filter(pk__in=[v.pk for v in videos]).update(
+            hidden=False, hidden_reason=""
+        )
+        log_changes(request, videos, "Unhidden.")
+        self.message_user(
+            request, f"Unhid {count} video(s): their owners see them again."
+        )
+
+    @admin.action(
+        description="Retry selected videos (pending, queued or rendering)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        """Put running videos back in the poller's due set now.
+
+        A failed video is OpenAI's verdict and stays failed: retrying it here would
+        only poll an upstream job that is over. A new video is the way to try again.
+        """
+        requeued = skipped = 0
+        for video in queryset.select_related(None).only("pk", "status"):
+            if video.is_running:
+                services.requeue(video)
+                requeued += 1
+            else:
+                skipped += 1
+        message = f"Requeued {requeued} video(s) for the poller."
+        if skipped:
+            message += (
+                f" Skipped {skipped} that are not pending, queued or rendering "
+                "(completed, failed and expired videos are final)."
+            )
+        self.message_user(
+            request, message, messages.SUCCESS if requeued else messages.WARNING
+        )
+
+    @admin.action(
+        description="Delete selected videos (at OpenAI too)", permissions=["delete"]
+    )
+    def delete_selected(
+        self, request: HttpRequest, queryset: QuerySet[Video]
+    ) -> HttpResponse | None:
+        """Delete each video through the service; keep and report those that fail.
+
+        Django's own action asks for confirmation first; its page is reused as is.
+        After one "OpenAI unreachable" the rest are left alone: each would wait out
+        the same timeout, and nothing is lost by trying them again later.
+        """
+        if not request.POST.get("post"):
+            return builtin_actions.delete_selected(self, request, queryset)
+        deleted: list[Video] = []
+        kept: Counter[str] = Counter()
+        videos = list(queryset)
+        for index, video in enumerate(videos):
+            snapshot = copy.copy(video)  # the service clears the pk of what it deletes
+            try:
+                services.delete_video(video=video)
+            except UpstreamUnavailable as error:
+                kept[error.message] += len(videos) - index
+                break
+            except VideoError as error:
+                kept[error.message] += 1
+                continue
+            deleted.append(snapshot)
+        # Logged after the fact, and only for what is really gone.
+        self.log_deletions(request, deleted)
+        if deleted:
+            self.message_user(
+                request,
+                f"Deleted {len(deleted)} video(s), here and at OpenAI.",
+                messages.SUCCESS,
+            )
+        for message, count in kept.items():
+            self.message_user(
+                request, f"Kept {count} video(s): {message}", messages.ERROR
+            )
+        return None
+
+    # --- single-object delete ---------------------------------------------------------
+
+    def delete_model(self, request: HttpRequest, obj: Video) -> None:
+        services.delete_video(video=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        for video in queryset:
+            services.delete_video(video=video)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """The confirmed delete, outside the transaction Django would wrap it in.
+
+        The service calls OpenAI, and no call to OpenAI is made while a database
+        transaction is open (on SQLite that would hold the write lock meanwhile). If
+        OpenAI cannot be reached, the video stays and the admin is told why.
+        """
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        video = self.get_object(request, unquote(object_id))
+        if video is None or not self.has_delete_permission(request, video):
+            # Django's own answers: "doesn't exist" or permission denied.
+            return super().delete_view(request, object_id, extra_context)
+        snapshot, display = copy.copy(video), str(video)
+        try:
+            self.delete_model(request, video)
+        except VideoError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:videos_video_change", args=[snapshot.pk])
+            )
+        self.log_deletions(request, [snapshot])
+        return self.response_delete(request, display, snapshot.pk)
