@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "sora_site.ratelimits.SiteRateLimitMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "sora_site.urls"
@@ -122,6 +124,13 @@ else:
     # Local memory is per process: correct only for the single-process `make run`.
     # Our own check (accounts.checks) refuses this setup when DEBUG is off.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# How many reverse proxies of ours sit in front (each appends to X-Forwarded-For);
+# 0 = clients connect directly and REMOTE_ADDR is their address.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+RATELIMIT_IP_META_KEY = "sora_site.ratelimits.client_ip"
+RATELIMIT_VIEW = "sora_site.ratelimits.rate_limited"
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 # --- Authentication (django-allauth, email as the login) ----------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from sora_site.health import health
+from sora_site.ratelimits import rate_limited
+
+# allauth answers its own limits (sign-up, login) with this handler too.
+handler429 = rate_limited
 
 urlpatterns = [
     path("", account_views.landing, name="landing"),

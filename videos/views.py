@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
+from sora_site.ratelimits import CREATE_LIMIT
 from videos import capabilities, selectors, services
 from videos.errors import VideoError
 from videos.forms import RemixForm, VideoForm
@@ -42,6 +44,16 @@ def video_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+create_rate_limit = ratelimit(
+    group=CREATE_LIMIT.group,
+    key=CREATE_LIMIT.key,
+    rate=CREATE_LIMIT.rate,
+    method=CREATE_LIMIT.method,
+    block=True,
+)
+
+
+@create_rate_limit
 def video_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = VideoForm(request.POST, request.FILES)
@@ -122,6 +134,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 
 
 @require_POST
+@create_rate_limit
 def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source = owned_video(request, pk)
     if not source.can_remix:

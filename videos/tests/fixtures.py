@@ -1,9 +1,10 @@
-"""Factories for the videos app's tests (users and clients come from accounts.tests)."""
+"""Fixtures for videos tests, loaded as a plugin (pytest.ini) so every app can use them."""
 
 import pytest
 
-from videos.models import UsageCharge, Video
 from videos.tests.helpers import SAMPLES
+
+# Models are imported inside the fixtures: plugins load before Django is set up.
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +16,8 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def make_video(db):
     """Save a video directly (no upstream), charged like the create flow charges."""
+
+    from videos.models import UsageCharge, Video
 
     def make(user, **fields) -> Video:
         fields.setdefault("prompt", "A lighthouse on a cliff at dusk, waves below")
@@ -43,6 +46,7 @@ def sample_bytes() -> bytes:
 def completed_video(emulator, make_video):
     """A video completed at the emulator, with its row here."""
     from videos import sora
+    from videos.models import Video
 
     def make(user, **fields) -> Video:
         upstream = sora.submit_video(

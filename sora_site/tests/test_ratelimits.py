@@ -1,0 +1,128 @@
+"""Rate limits: per user on creates and on browsing, per IP on sign-up and login."""
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+
+from accounts.tests.fixtures import PASSWORD
+from sora_site.ratelimits import client_ip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_eleventh_create_in_a_minute_is_429(user_client):
+    for _ in range(10):
+        response = user_client.post("/videos/new/", {"prompt": ""})
+        assert response.status_code == 200  # invalid form, but it counts
+    response = user_client.post("/videos/new/", {"prompt": ""})
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "Too many requests" in response.text
+    assert "try again in about" in response.text
+    assert user_client.get("/videos/new/").status_code == 200  # GETs are not creates
+
+
+def test_remix_shares_the_create_limit(user_client, user, make_video):
+    from videos.models import Video
+
+    video = make_video(user, status=Video.Status.COMPLETED, openai_video_id="video_x")
+    for _ in range(10):
+        user_client.post("/videos/new/", {"prompt": ""})
+    response = user_client.post(f"/videos/{video.pk}/remix/", {"prompt": "again"})
+    assert response.status_code == 429
+
+
+def test_limits_are_per_user(user_client, client_for, other_user):
+    for _ in range(11):
+        user_client.post("/videos/new/", {"prompt": ""})
+    other = client_for(other_user)
+    assert other.post("/videos/new/", {"prompt": ""}).status_code == 200
+
+
+def test_site_limit_counts_pages_but_not_assets_health_or_polls(
+    user_client, user, make_video
+):
+    video = make_video(user)
+    for _ in range(50):
+        assert user_client.get(f"/videos/{video.pk}/status/").status_code == 200
+        assert user_client.get("/health").status_code == 200
+    for _ in range(100):
+        assert user_client.get("/accounts/profile/").status_code == 200
+    response = user_client.get("/videos/")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 900
+
+
+def test_login_is_limited_per_ip(client, user):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": user.email, "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"login": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert "Too many requests" in response.text
+
+
+def test_failed_logins_for_one_account_are_limited_too(client, user, settings):
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login": "50/15m/ip",
+    }
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": user.email, "password": "wrong"})
+    response = client.post(
+        "/accounts/login/", {"login": user.email, "password": "wrong"}
+    )
+    assert "Too many failed login attempts" in response.text
+
+
+def test_signup_is_limited_per_ip(client):
+    for n in range(5):
+        client.post("/accounts/signup/", {"email": f"bad{n}"})
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 429
+
+
+def test_a_forged_forwarded_for_does_not_evade_the_ip_limit(client, user):
+    for n in range(5):
+        client.post(
+            "/accounts/login/",
+            {"login": user.email, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        )
+    response = client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="10.9.9.9",
+    )
+    assert response.status_code == 429
+
+
+def test_client_ip_trusts_only_the_configured_proxy_hops(rf, settings):
+    request = rf.get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4", REMOTE_ADDR="10.0.0.1"
+    )
+    settings.TRUSTED_PROXY_HOPS = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert client_ip(request) == "1.2.3.4"
+    settings.TRUSTED_PROXY_HOPS = 2
+    assert client_ip(request) == "6.6.6.6"
+    settings.TRUSTED_PROXY_HOPS = 3  # fewer entries than hops: not trustworthy
+    assert client_ip(request) == "10.0.0.1"
+
+
+def test_csrf_still_applies_to_rate_limited_views(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(
+        "/videos/new/", {"prompt": "x", "form_token": str(uuid.uuid4())}
+    )
+    assert response.status_code == 403
+    assert not re.search("Too many requests", response.text)
