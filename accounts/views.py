@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
 from videos.selectors import usage_summary
@@ -17,6 +18,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
 
 
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """Edit the display name; show the email, today's usage and the daily quota."""
     form = ProfileForm(request.POST or None, instance=request.user)

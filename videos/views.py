@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from sora_site.ratelimits import CREATE_LIMIT
@@ -53,6 +53,7 @@ create_rate_limit = ratelimit(
 )
 
 
+@require_http_methods(["GET", "POST"])
 @create_rate_limit
 def video_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
