@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from videos import capabilities, services
+from videos import archive, capabilities, services, sora
 from videos.errors import UpstreamUnavailable, VideoError
 from videos.models import Video
 
@@ -159,6 +159,8 @@ class VideoAdmin(admin.ModelAdmin):
         "progress_percent",
         "hidden",
         "is_stuck",
+        "is_archived",
+        "archive_megabytes",
         "created_at",
     ]
     list_display_links = ["thumbnail", "short_prompt"]
@@ -181,7 +183,14 @@ class VideoAdmin(admin.ModelAdmin):
     # Our own `delete_selected` replaces Django's site-wide action of that name, so a
     # bulk delete cannot skip OpenAI; the same name lets Django's confirmation page
     # post back to it.
-    actions = ["hide", "unhide", "retry", "delete_selected"]
+    actions = [
+        "hide",
+        "unhide",
+        "retry",
+        "archive_now",
+        "verify_archive",
+        "delete_selected",
+    ]
 
     readonly_fields = [
         "player",
@@ -235,6 +244,16 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="Stuck", boolean=True, ordering="stuck_since")
     def is_stuck(self, video: Video) -> bool:
         return video.stuck_since is not None
+
+    @admin.display(description="Archived", boolean=True, ordering="archived_at")
+    def is_archived(self, video: Video) -> bool:
+        return video.archived_at is not None
+
+    @admin.display(description="Size", ordering="archive_size")
+    def archive_megabytes(self, video: Video) -> str:
+        if video.archive_size is None:
+            return "—"
+        return f"{video.archive_size / 1024 / 1024:.1f} MB"
 
     @admin.display(description="Video")
     def player(self, video: Video) -> str:
@@ -307,6 +326,57 @@ class VideoAdmin(admin.ModelAdmin):
         self.message_user(
             request, message, messages.SUCCESS if requeued else messages.WARNING
         )
+
+    @admin.action(
+        description="Archive now (copy from OpenAI into our storage)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def archive_now(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        """Copy completed, not yet archived videos right away, in this request."""
+        done, failures = 0, []
+        candidates = queryset.filter(
+            status=Video.Status.COMPLETED, archived_at__isnull=True
+        )
+        for video in candidates.select_related(None):
+            try:
+                archive.archive_video(video)
+                done += 1
+            except sora.GoneError:
+                services.mark_expired(video)
+                failures.append(f"{video.short_prompt}: expired at OpenAI")
+            except sora.TransientError as error:
+                failures.append(f"{video.short_prompt}: {error.message}")
+        self.message_user(request, f"Archived {done} video(s).", messages.SUCCESS)
+        if failures:
+            self.message_user(
+                request, "Not archived: " + "; ".join(failures), messages.ERROR
+            )
+
+    @admin.action(
+        description="Re-verify archived files (size and SHA-256)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def verify_archive(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        intact, corrupt = 0, []
+        for video in queryset.filter(archived_at__isnull=False).select_related(None):
+            try:
+                ok = archive.verify_archive(video)
+            except OSError:
+                ok = False
+            if ok:
+                intact += 1
+            else:
+                corrupt.append(str(video.pk))
+        self.message_user(
+            request, f"{intact} archived file(s) intact.", messages.SUCCESS
+        )
+        if corrupt:
+            self.message_user(
+                request,
+                f"{len(corrupt)} archived file(s) do not match their checksum: "
+                + ", ".join(corrupt),
+                messages.ERROR,
+            )
 
     @admin.action(
         description="Delete selected videos (at OpenAI too)", permissions=["delete"]

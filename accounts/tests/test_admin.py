@@ -14,12 +14,6 @@ CHANGELIST = "/admin/accounts/user/"
 CHANGELIST_MAX_QUERIES = 5
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Dozens of users per test: the production hasher would make that take minutes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_client(client_for, staff_user):
     return client_for(staff_user)

@@ -21,12 +21,6 @@ def proxy_only(settings):
     settings.VIDEO_ARCHIVE = False
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Up to 50 users per test: the production hasher would make that take minutes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_client(client_for, staff_user):
     return client_for(staff_user)
@@ -278,3 +272,39 @@ def test_non_staff_are_sent_to_the_admin_login(user_client, user, make_video):
         response = user_client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+def test_archive_now_copies_a_completed_video(
+    staff_client, user, completed_video, sample_bytes
+):
+    video = completed_video(user)
+    response = run_action(staff_client, "archive_now", video)
+    assert "Archived 1 video(s)." in response.text
+    video.refresh_from_db()
+    assert video.is_archived and video.archive_size == len(sample_bytes)
+    text = staff_client.get(CHANGELIST).text
+    assert f"{len(sample_bytes) / 1024 / 1024:.1f} MB" in text
+
+
+def test_archive_now_reports_an_expired_video(
+    staff_client, user, completed_video, emulator
+):
+    video = completed_video(user)
+    emulator.expire(video.openai_video_id)
+    response = run_action(staff_client, "archive_now", video)
+    assert "expired at OpenAI" in response.text
+    video.refresh_from_db()
+    assert video.status == Video.Status.EXPIRED
+
+
+def test_verify_archive_reports_a_corrupted_file(
+    staff_client, user, completed_video, settings
+):
+    intact, broken = completed_video(user), completed_video(user, prompt="second")
+    run_action(staff_client, "archive_now", intact, broken)
+    broken.refresh_from_db()
+    path = settings.MEDIA_ROOT / broken.archived_video.name
+    path.write_bytes(path.read_bytes()[:-10])
+    response = run_action(staff_client, "verify_archive", intact, broken)
+    assert "1 archived file(s) intact." in response.text
+    assert f"do not match their checksum: {broken.pk}" in response.text
