@@ -91,3 +91,20 @@ def test_sigkill_mid_pass_loses_nothing_and_pays_once(user, make_video, emulator
     assert {v.pk for v in videos} == set(Video.objects.values_list("pk", flat=True))
     assert all(v.next_poll_at is None for v in Video.objects.all())
     assert timezone.now()
+
+
+def test_unreachable_database_is_a_clear_error_not_a_traceback(emulator):
+    env = process_env(emulator, DATABASE_URL="postgres://postgres@127.0.0.1:9/nowhere")
+    for command in (["poll_videos", "--once"], ["archive_videos"]):
+        process = manage(*command, env=env)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 1, output
+        assert "Cannot reach the database" in output
+        assert "Traceback" not in output
+
+
+def test_bad_option_values_are_refused_without_a_traceback(emulator):
+    process = manage("poll_videos", "--batch-size", "many", env=process_env(emulator))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "invalid int value" in output and "Traceback" not in output

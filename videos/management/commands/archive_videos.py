@@ -3,6 +3,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from tqdm import tqdm
 
@@ -37,9 +38,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> str:
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be at least 1.")
-        if options["verify"]:
-            return self._verify(options["dry_run"], options["limit"])
-        return self._backfill(options["dry_run"], options["limit"])
+        try:
+            if options["verify"]:
+                return self._verify(options["dry_run"], options["limit"])
+            return self._backfill(options["dry_run"], options["limit"])
+        except DatabaseError as error:
+            raise CommandError(
+                f"Cannot reach the database: {error}. Check DATABASE_URL."
+            ) from error
 
     def _backfill(self, dry_run: bool, limit: int | None) -> str:
         videos = _limited(

@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 "--batch-size and --concurrency must be at least 1, --sleep not negative."
             )
         self._stop = threading.Event()
+        self._once = options["once"]
         self._install_signal_handlers()
         threads = WorkerThreads(concurrency, poller.advance_video, self._stop.is_set)
         try:
@@ -73,7 +74,12 @@ class Command(BaseCommand):
         try:
             claimed = poller.claim_due_videos(limit=batch_size)
         except DatabaseError as error:
-            logger.error("could not claim videos: %s", error)
+            if self._once:
+                raise CommandError(
+                    f"Cannot reach the database: {error}. Check DATABASE_URL."
+                ) from error
+            # A long-running worker outlives a database restart: wait and try again.
+            logger.error("could not claim videos (will retry): %s", error)
             self._stop.wait(5)
             return 0
         if not claimed:
