@@ -207,8 +207,19 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Uploaded reference images and archived videos. Any Django storage backend works,
+# e.g. S3-compatible storage with django-storages (see the README).
+try:
+    _STORAGE_OPTIONS = json.loads(env.str("STORAGE_OPTIONS", default="") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"STORAGE_OPTIONS is not valid JSON: {error}") from error
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str(
+            "STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": _STORAGE_OPTIONS,
+    },
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",

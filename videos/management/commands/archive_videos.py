@@ -2,19 +2,20 @@
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 from django.db.models import QuerySet
 from tqdm import tqdm
 
 from videos import archive, services, sora
+from videos.management.base import CommandWithExamples
 from videos.models import Video
 
 
-class Command(BaseCommand):
+class Command(CommandWithExamples):
     help = (
-        "Copy completed videos that have no archived copy yet into our storage, or "
-        "with --verify re-read every archived MP4 and compare it with its recorded "
+        "Copy completed videos that have no archived copy yet into our storage, or\n"
+        "with --verify re-read every archived MP4 and compare it with its recorded\n"
         "size and SHA-256.\n\n"
         "Examples:\n"
         "  python manage.py archive_videos             # backfill\n"

@@ -5,20 +5,23 @@ import signal
 import threading
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from videos import poller
+from videos.management.base import CommandWithExamples
 from videos.worker_threads import WorkerThreads
 
 logger = logging.getLogger("videos.poller")
 
 
-class Command(BaseCommand):
+class Command(CommandWithExamples):
     help = (
-        "Advance videos: submit pending ones to OpenAI, poll queued and running ones, "
-        "with per-video backoff. Safe to run as several processes on PostgreSQL "
-        "(claims use SELECT ... FOR UPDATE SKIP LOCKED); on SQLite run one.\n\n"
+        "Advance videos: submit pending ones to OpenAI, poll queued and running ones\n"
+        "with per-video backoff (5 s doubling to 20 s), archive completed ones.\n"
+        "Safe to run as several processes on PostgreSQL (claims use SELECT ... FOR\n"
+        "UPDATE SKIP LOCKED); on SQLite run one. SIGTERM/SIGINT finish the videos in\n"
+        "hand and exit 0.\n\n"
         "Examples:\n"
         "  python manage.py poll_videos                 # run until SIGTERM/Ctrl-C\n"
         "  python manage.py poll_videos --once          # one pass, for cron and tests\n"

@@ -6,9 +6,10 @@ import logging
 import re
 import signal
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from videos.emulator import EmulatorServer
+from videos.management.base import CommandWithExamples
 
 _BYTE_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
@@ -52,7 +53,7 @@ Control endpoints (JSON, no API key), for tests and benchmarks:
   POST /_emulator/config     change config: render_seconds, content_bytes, expires_after,
                              poll_after_ms, models
   POST /_emulator/faults     fail the next requests: {"path", "method"?, "kind", "count"?,
-                             "retry_after"?, "seconds"?}; kind 429, 500, 503, hang, drop;
+                             "retry_after"?, "seconds"?}; kind 429, 500, 503, hang, drop, cut;
                              path is exact, * matching one segment
   GET  /_emulator/stats      request counts per route, retrieves per video, creates
   GET  /_emulator/videos     every stored video, deleted ones included
@@ -71,14 +72,8 @@ Examples:
 """
 
 
-class Command(BaseCommand):
+class Command(CommandWithExamples):
     help = HELP
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        # Keep the help's own line breaks (the examples would be reflowed otherwise).
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Default 127.0.0.1.")
