@@ -8,7 +8,15 @@ running are left to finish; they were paid for.
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -54,12 +62,13 @@ def with_usage(users: QuerySet[User]) -> QuerySet[User]:
     )
 
 
-def log_changes(request: HttpRequest, users: list[User], message: str) -> None:
-    """Record a bulk action in the admin's history: who banned whom stays on record."""
-    if users:
+def log_changes(request: HttpRequest, objects: list[Model], message: str) -> None:
+    """Record a bulk action in the admin's history: who banned or hid what stays on
+    record (bulk actions bypass the change form, which would otherwise log it)."""
+    if objects:
         LogEntry.objects.log_actions(
             user_id=request.user.pk,
-            queryset=users,
+            queryset=objects,
             action_flag=CHANGE,
             change_message=message,
         )

@@ -12,13 +12,13 @@ from collections import Counter
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin import actions as builtin_actions
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.admin import log_changes
 from accounts.models import User
 from videos import archive, capabilities, services, sora
 from videos.errors import UpstreamUnavailable, VideoError
@@ -29,17 +29,6 @@ def content_url(video: Video, variant: str = "video") -> str:
     """The product's content view: staff may fetch any video there, hidden ones too."""
     url = reverse("videos:content", args=[video.pk])
     return url if variant == "video" else f"{url}?variant={variant}"
-
-
-def log_changes(request: HttpRequest, videos: list[Video], message: str) -> None:
-    """Record a bulk moderation action in the admin's history."""
-    if videos:
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=videos,
-            action_flag=CHANGE,
-            change_message=message,
-        )
 
 
 class ModelFilter(admin.SimpleListFilter):
