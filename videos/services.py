@@ -128,7 +128,7 @@ def _reserve(
     """
     try:
         with transaction.atomic():
-            User.objects.select_for_update().filter(pk=user.pk).exists()
+            User.objects.select_for_update().only("pk").get(pk=user.pk)
             if form_token is not None:
                 existing = Video.objects.filter(
                     user=user, form_token=form_token

@@ -9,6 +9,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -34,7 +35,8 @@ def process_env(emulator=None, **extra: str) -> dict[str, str]:
     }
     env.update(
         DEBUG="off",
-        SECRET_KEY="test-only-secret-key-for-child-processes-0123456789",
+        # The tests' own key: sessions and password hashes made here stay valid there.
+        SECRET_KEY=settings.SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SECURE_SSL_REDIRECT="off",
         SECURE_HSTS_SECONDS="0",
