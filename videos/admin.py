@@ -120,7 +120,7 @@ ARCHIVE_FIELDS = [
     "archived_video",
     "archived_thumbnail",
     "archived_spritesheet",
-    "archive_size",
+    "archive_megabytes",
     "archive_sha256",
     "archived_at",
 ]
@@ -149,7 +149,6 @@ class VideoAdmin(admin.ModelAdmin):
         "hidden",
         "is_stuck",
         "is_archived",
-        "archive_megabytes",
         "created_at",
     ]
     list_display_links = ["thumbnail", "short_prompt"]
@@ -197,7 +196,7 @@ class VideoAdmin(admin.ModelAdmin):
         ("Upstream", {"fields": UPSTREAM_FIELDS}),
         ("Timestamps", {"fields": TIMESTAMP_FIELDS, "classes": ["collapse"]}),
         ("Poller", {"fields": POLLER_FIELDS, "classes": ["collapse"]}),
-        ("Archived copy", {"fields": ARCHIVE_FIELDS, "classes": ["collapse"]}),
+        ("Archived copy", {"fields": ARCHIVE_FIELDS}),
     ]
 
     class Media:
@@ -208,7 +207,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     # --- columns and read-only fields -------------------------------------------------
 
-    @admin.display(description="")
+    @admin.display(description="", empty_value="")
     def thumbnail(self, video: Video) -> str:
         if not video.is_completed:
             return ""

@@ -282,7 +282,7 @@ def test_archive_now_copies_a_completed_video(
     assert "Archived 1 video(s)." in response.text
     video.refresh_from_db()
     assert video.is_archived and video.archive_size == len(sample_bytes)
-    text = staff_client.get(CHANGELIST).text
+    text = staff_client.get(f"{CHANGELIST}{video.pk}/change/").text
     assert f"{len(sample_bytes) / 1024 / 1024:.1f} MB" in text
 
 
