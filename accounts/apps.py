@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Users"
 
     def ready(self) -> None:
         from accounts import checks  # noqa: F401  (registers our system checks)

@@ -15,21 +15,38 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
 
 
 @dataclass(frozen=True)
 class Limit:
     group: str
-    rate: str
+    rate_setting: str
     key: str = "user"
     method: str | tuple[str, ...] = ALL
     """Part of django-ratelimit's counter key: the same here as where it counts."""
 
+    @property
+    def rate(self) -> str:
+        return getattr(settings, self.rate_setting)
 
-CREATE_LIMIT = Limit(group="videos.create", rate="10/m", method="POST")
-"""Creates and remixes together: each one spends real money upstream."""
+    def hit(self, request: HttpRequest) -> bool:
+        """Count this request; True if it is over the limit."""
+        return is_ratelimited(
+            request,
+            group=self.group,
+            key=self.key,
+            rate=self.rate,
+            method=self.method,
+            increment=True,
+        )
 
-SITE_LIMIT = Limit(group="site", rate="100/15m")
+
+CREATE_LIMIT = Limit(group="videos.create", rate_setting="RATE_LIMIT_CREATE")
+"""Valid create and remix submissions together: each one spends real money upstream
+(a form sent back with errors costs nothing and is not counted here)."""
+
+SITE_LIMIT = Limit(group="site", rate_setting="RATE_LIMIT_SITE")
 """Everything else a logged-in user asks for, page views and form posts alike."""
 
 SITE_LIMIT_EXEMPT_PREFIXES = ("/static/", "/health")
@@ -74,16 +91,15 @@ class SiteRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if counts_against_site_limit(request) and is_ratelimited(
-            request,
-            group=SITE_LIMIT.group,
-            key=SITE_LIMIT.key,
-            rate=SITE_LIMIT.rate,
-            method=SITE_LIMIT.method,
-            increment=True,
-        ):
+        if counts_against_site_limit(request) and SITE_LIMIT.hit(request):
             return rate_limited(request)
         return self.get_response(request)
+
+
+def enforce_create_limit(request: HttpRequest) -> None:
+    """Raise django-ratelimit's Ratelimited (its middleware answers 429) when over."""
+    if CREATE_LIMIT.hit(request):
+        raise Ratelimited()
 
 
 @login_not_required

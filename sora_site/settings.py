@@ -129,6 +129,9 @@ else:
 # 0 = clients connect directly and REMOTE_ADDR is their address.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 RATELIMIT_IP_META_KEY = "sora_site.ratelimits.client_ip"
+# Per user: valid creates and remixes together, and every page a user asks for.
+RATE_LIMIT_CREATE = env.str("RATE_LIMIT_CREATE", default="10/m")
+RATE_LIMIT_SITE = env.str("RATE_LIMIT_SITE", default="100/15m")
 RATELIMIT_VIEW = "sora_site.ratelimits.rate_limited"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 

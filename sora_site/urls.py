@@ -10,6 +10,10 @@ from sora_site.ratelimits import rate_limited
 # allauth answers its own limits (sign-up, login) with this handler too.
 handler429 = rate_limited
 
+admin.site.site_header = "Sora Studio administration"
+admin.site.site_title = "Sora Studio admin"
+admin.site.index_title = "Users, videos and moderation"
+
 urlpatterns = [
     path("", account_views.landing, name="landing"),
     path("health", health, name="health"),

@@ -1,5 +1,7 @@
 """The create and remix forms: validation at the boundary, choices from the capability table."""
 
+import unicodedata
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
@@ -26,9 +28,16 @@ class PromptField(forms.CharField):
         )
 
     def to_python(self, value):
-        # NUL characters cannot be stored by PostgreSQL and mean nothing in a prompt.
+        # Control characters (NUL, escape sequences…) mean nothing in a prompt, show
+        # as boxes, and NUL cannot even be stored by PostgreSQL; line breaks stay.
         value = super().to_python(value)
-        return value.replace("\x00", "") if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        return "".join(
+            char
+            for char in value
+            if char in "\n\t" or unicodedata.category(char) != "Cc"
+        ).strip()
 
 
 class FormTokenMixin(forms.Form):

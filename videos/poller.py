@@ -89,7 +89,7 @@ def advance_video(video: Video) -> Step:
     else:
         _advance_running(video)
     step = Step(str(video.pk), old_status, video.status, video.progress, note)
-    if step.changed or note:
+    if step.changed:
         logger.info(
             "video %s: %s → %s (%d%%)%s",
             step.video_id,
@@ -98,6 +98,8 @@ def advance_video(video: Video) -> Step:
             step.progress,
             f" {note}" if note else "",
         )
+    elif note:
+        logger.info("video %s: %s %s", step.video_id, step.new_status, note)
     return step
 
 

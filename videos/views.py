@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
-from sora_site.ratelimits import CREATE_LIMIT
+from sora_site.ratelimits import enforce_create_limit
 from videos import capabilities, selectors, services
 from videos.errors import VideoError
 from videos.forms import RemixForm, VideoForm
@@ -44,21 +43,12 @@ def video_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-create_rate_limit = ratelimit(
-    group=CREATE_LIMIT.group,
-    key=CREATE_LIMIT.key,
-    rate=CREATE_LIMIT.rate,
-    method=CREATE_LIMIT.method,
-    block=True,
-)
-
-
 @require_http_methods(["GET", "POST"])
-@create_rate_limit
 def video_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = VideoForm(request.POST, request.FILES)
         if form.is_valid():
+            enforce_create_limit(request)
             data = form.cleaned_data
             try:
                 video = services.create_video(
@@ -135,7 +125,6 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 
 
 @require_POST
-@create_rate_limit
 def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source = owned_video(request, pk)
     if not source.can_remix:
@@ -143,6 +132,7 @@ def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         return redirect(source)
     form = RemixForm(request.POST)
     if form.is_valid():
+        enforce_create_limit(request)
         try:
             video = services.remix_video(
                 user=request.user,

@@ -12,33 +12,55 @@ from sora_site.ratelimits import client_ip
 pytestmark = pytest.mark.django_db
 
 
-def test_the_eleventh_create_in_a_minute_is_429(user_client):
+def valid_create(**overrides) -> dict:
+    return {
+        "prompt": "A kite over the dunes",
+        "model": "sora-2",
+        "size": "1280x720",
+        "seconds": "4",
+        "form_token": str(uuid.uuid4()),
+        **overrides,
+    }
+
+
+def test_the_eleventh_create_in_a_minute_is_429(user_client, emulator):
     for _ in range(10):
-        response = user_client.post("/videos/new/", {"prompt": ""})
-        assert response.status_code == 200  # invalid form, but it counts
-    response = user_client.post("/videos/new/", {"prompt": ""})
+        assert user_client.post("/videos/new/", valid_create()).status_code == 302
+    response = user_client.post("/videos/new/", valid_create())
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert "Too many requests" in response.text
     assert "try again in about" in response.text
+    assert emulator.stats()["creates"] == 10
     assert user_client.get("/videos/new/").status_code == 200  # GETs are not creates
 
 
-def test_remix_shares_the_create_limit(user_client, user, make_video):
-    from videos.models import Video
+def test_a_form_sent_back_with_errors_is_not_a_create(user_client, emulator):
+    for _ in range(15):
+        assert user_client.post("/videos/new/", {"prompt": ""}).status_code == 200
+    assert user_client.post("/videos/new/", valid_create()).status_code == 302
 
-    video = make_video(user, status=Video.Status.COMPLETED, openai_video_id="video_x")
+
+def test_remix_shares_the_create_limit(user_client, user, completed_video, emulator):
+    source = completed_video(user)
     for _ in range(10):
-        user_client.post("/videos/new/", {"prompt": ""})
-    response = user_client.post(f"/videos/{video.pk}/remix/", {"prompt": "again"})
+        user_client.post("/videos/new/", valid_create())
+    response = user_client.post(f"/videos/{source.pk}/remix/", {"prompt": "again"})
     assert response.status_code == 429
 
 
-def test_limits_are_per_user(user_client, client_for, other_user):
+def test_limits_are_per_user(user_client, client_for, other_user, emulator):
     for _ in range(11):
-        user_client.post("/videos/new/", {"prompt": ""})
+        user_client.post("/videos/new/", valid_create())
     other = client_for(other_user)
-    assert other.post("/videos/new/", {"prompt": ""}).status_code == 200
+    assert other.post("/videos/new/", valid_create()).status_code == 302
+
+
+def test_the_rates_are_settings(user_client, emulator, settings):
+    settings.RATE_LIMIT_CREATE = "2/m"
+    for _ in range(2):
+        user_client.post("/videos/new/", valid_create())
+    assert user_client.post("/videos/new/", valid_create()).status_code == 429
 
 
 def test_site_limit_counts_pages_but_not_assets_health_or_polls(

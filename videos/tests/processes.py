@@ -4,7 +4,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +43,8 @@ def process_env(emulator=None, **extra: str) -> dict[str, str]:
         DATABASE_URL=child_database_url(),
         STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage",
         PYTHONUNBUFFERED="1",
-        MEDIA_ROOT=tempfile.mkdtemp(prefix="sora-media-"),
+        # The test's own (temporary) media folder, shared with the child.
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
     )
     if emulator is not None:
         env.update(OPENAI_BASE_URL=emulator.base_url, OPENAI_API_KEY="sk-test-emulator")

@@ -45,7 +45,7 @@ class Command(CommandWithExamples):
             return self._backfill(options["dry_run"], options["limit"])
         except DatabaseError as error:
             raise CommandError(
-                f"Cannot reach the database: {error}. Check DATABASE_URL."
+                f"Cannot reach the database; check DATABASE_URL. ({error})"
             ) from error
 
     def _backfill(self, dry_run: bool, limit: int | None) -> str:

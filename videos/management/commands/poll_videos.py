@@ -79,7 +79,7 @@ class Command(CommandWithExamples):
         except DatabaseError as error:
             if self._once:
                 raise CommandError(
-                    f"Cannot reach the database: {error}. Check DATABASE_URL."
+                    f"Cannot reach the database; check DATABASE_URL. ({error})"
                 ) from error
             # A long-running worker outlives a database restart: wait and try again.
             logger.error("could not claim videos (will retry): %s", error)
