@@ -55,7 +55,9 @@ def test_admin_hides_a_video_and_bans_its_owner(
     admin.get_by_label("Email address:").fill(staff_user.email)
     admin.get_by_label("Password:").fill(PASSWORD)
     admin.get_by_role("button", name="Log in").click()
-    expect(admin.get_by_role("heading", name="Users, videos and moderation")).to_be_visible()
+    expect(
+        admin.get_by_role("heading", name="Users, videos and moderation")
+    ).to_be_visible()
 
     admin.locator("tr.model-video").get_by_role("link", name="Videos").click()
     expect(admin).to_have_url(re.compile(r"/admin/videos/video/$"))
