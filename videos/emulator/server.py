@@ -60,6 +60,10 @@ class _BadRequestBody(Exception):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends; with Nagle's algorithm on, a keep-alive
+    # client's delayed ACK holds the second one back ~40 ms on every request after
+    # the first (measured: a poller pass over 1,000 videos took 12.5 s, 3.4 s without).
+    disable_nagle_algorithm = True
     server_version = "SoraEmulator/1.0"
     sys_version = ""
     timeout = IDLE_TIMEOUT
