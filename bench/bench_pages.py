@@ -1,0 +1,344 @@
+"""Benchmark: requests per second and latency of the list page against `/health`.
+
+gunicorn with the product's config file (gthread), 4 workers × 4 threads, DEBUG off,
+PostgreSQL, Redis as the cache. Users with 50 videos each in mixed statuses (12 per
+page). `wrk -t2 -c16 --latency` loads `/health` and then `/videos/` (logged in, with a
+session cookie) for the same time each, after a short warm-up of each. The workers'
+CPU time is read before and after each run (CPU ms per request).
+
+Why many users: the site limits every logged-in user to 100 counted requests per 15
+minutes (`sora_site.ratelimits.SITE_LIMIT`), so one user's cookie is answered 429 after
+100 requests. The load therefore rotates over the sessions of USERS users with the same
+50 videos each (a wrk Lua script), as real traffic comes from many users; each request
+still pays the limiter's Redis round trip. The first user logs in through the real
+form; the other sessions are made server-side (allauth allows 5 logins per IP per
+15 minutes). Any 429 or other error makes the run fail.
+
+The list page's SQL is counted separately: `bench/tasks.py count-list-queries` runs
+the same request through Django's test Client in a child process under
+`CaptureQueriesContext` (the same middleware, view and template as gunicorn runs).
+
+Without wrk on PATH a small Python load generator (threads, keep-alive) stands in;
+it is slower and shares the CPU, so the results say which tool ran.
+
+Run alone: `.venv/bin/python bench/bench_pages.py [--seconds 15]`.
+"""
+
+import argparse
+import http.client
+import itertools
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import harness
+from harness import BenchResult, Workspace
+
+EMAIL = "lister@bench.example"
+PASSWORD = "bench-pages-password-4711"
+WORKERS, THREADS = 4, 4
+USERS = 400
+"""Enough that no session nears the site limit (100 / 15 min) at ~2,500 req/s."""
+LOAD_THREADS, CONNECTIONS = 2, 16
+RPS_RATIO_TARGET = 0.5
+QUERY_TARGET = 6
+PAGE_SIZE = 12
+
+
+def run(
+    *, seconds: int = 15, warmup: int = 3, users: int = USERS, experiment: bool = True
+) -> BenchResult:
+    result = BenchResult("pages")
+    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    tool = "wrk" if shutil.which("wrk") else "python"
+    with Workspace("pages") as ws:
+        ws.create_database()
+        seeded = ws.task("seed-pages", email=EMAIL, password=PASSWORD, users=users)
+        queries = ws.task("count-list-queries", email=EMAIL)
+        result.details["list_page_profile"] = ws.task("profile-list-page", email=EMAIL)
+        site = ws.start_gunicorn(workers=WORKERS, threads=THREADS)
+        sessions = [harness.login(site.url, EMAIL, PASSWORD), *seeded.pop("sessions")]
+        result.details["seeded"] = seeded
+        for session in (sessions[0], sessions[-1]):
+            check_list_page(site.url + "/videos/", session)
+        cookie_file = ws.tmp / "sessions.txt"
+        cookie_file.write_text("\n".join(sessions) + "\n")
+
+        loads = {}
+        for name, path, cookies in (
+            ("health", "/health", None),
+            ("list", "/videos/", cookie_file),
+        ):
+            load(tool, site.url + path, cookies, warmup, ws.tmp)
+            workers = harness.ProcessSampler(site.worker_processes()).start()
+            loads[name] = load(tool, site.url + path, cookies, seconds, ws.tmp)
+            workers.stop()
+            loads[name]["worker_cpu_seconds"] = round(workers.cpu_seconds(), 2)
+            loads[name]["worker_cpu_ms_per_request"] = round(
+                1000 * workers.cpu_seconds() / max(loads[name]["requests"], 1), 2
+            )
+        check_list_page(site.url + "/videos/", sessions[0])
+        harness.stop_process(site.process)
+
+        if experiment:
+            # The same load with two settings changed (bench/settings_variant.py).
+            site = ws.start_gunicorn(
+                workers=WORKERS,
+                threads=THREADS,
+                name="gunicorn-variant",
+                DJANGO_SETTINGS_MODULE="bench.settings_variant",
+            )
+            check_list_page(site.url + "/videos/", sessions[0])
+            load(tool, site.url + "/videos/", cookie_file, warmup, ws.tmp)
+            workers = harness.ProcessSampler(site.worker_processes()).start()
+            loads["list_variant"] = load(
+                tool, site.url + "/videos/", cookie_file, seconds, ws.tmp
+            )
+            workers.stop()
+            got = loads["list_variant"]
+            got["worker_cpu_seconds"] = round(workers.cpu_seconds(), 2)
+            got["worker_cpu_ms_per_request"] = round(
+                1000 * workers.cpu_seconds() / max(got["requests"], 1), 2
+            )
+
+    report(result, loads, queries, tool, seconds)
+    return result
+
+
+def check_list_page(url: str, session: str) -> None:
+    """The cookie must give the real page (wrk counts a redirect to login as success)."""
+    reply = harness.http_request(url, headers={"Cookie": f"sessionid={session}"})
+    cards = reply.body.count(b'class="video-card"')
+    if reply.status != 200 or cards != PAGE_SIZE:
+        raise RuntimeError(f"/videos/ answered {reply.status} with {cards} videos")
+
+
+def load(
+    tool: str, url: str, cookie_file: Path | None, seconds: int, tmp: Path
+) -> dict:
+    sessions = cookie_file.read_text().split() if cookie_file else []
+    if tool == "wrk":
+        return run_wrk(url, cookie_file, seconds, tmp)
+    return run_python_load(url, sessions, seconds)
+
+
+# --- wrk ----------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+ROTATE_SESSIONS_LUA = """
+-- Each request carries the next session cookie of the file (threads start apart).
+local sessions = {}
+for line in io.lines("%s") do sessions[#sessions + 1] = line end
+local next_index = 0
+local started = false
+request = function()
+  if not started then
+    math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+    next_index = math.random(#sessions)
+    started = true
+  end
+  next_index = next_index %% #sessions + 1
+  return wrk.format("GET", nil, {["Cookie"] = "sessionid=" .. sessions[next_index]})
+end
+"""
+
+
+def run_wrk(url: str, cookie_file: Path | None, seconds: int, tmp: Path) -> dict:
+    args = ["wrk", f"-t{LOAD_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    args.append("--latency")
+    if cookie_file is not None:
+        script = tmp / "rotate_sessions.lua"
+        script.write_text(ROTATE_SESSIONS_LUA % cookie_file)
+        args += ["-s", str(script)]
+    output = subprocess.run(
+        [*args, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    percentiles = {
+        int(p): _ms(value)
+        for p, value in re.findall(
+            r"^\s+(\d+)%\s+([\d.]+\w+)\s*$", output, re.MULTILINE
+        )
+    }
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: (.*)", output)
+    return {
+        "tool": "wrk",
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "requests": int(total[1]),
+        "p50_ms": percentiles[50],
+        "p99_ms": percentiles[99],
+        "non_2xx_3xx": int(errors[1]) if errors else 0,
+        "socket_errors": sockets[1] if sockets else "",
+        "raw": output,
+    }
+
+
+# --- a Python stand-in for wrk ------------------------------------------------------
+
+
+def run_python_load(url: str, sessions: list[str], seconds: int) -> dict:
+    """CONNECTIONS keep-alive connections, one thread each, for `seconds`."""
+    parts = urlsplit(url)
+    rotation = itertools.cycle(sessions) if sessions else None
+    deadline = time.monotonic() + seconds
+    latencies: list[float] = []
+    bad = [0]
+    lock = threading.Lock()
+
+    def client() -> None:
+        mine: list[float] = []
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while time.monotonic() < deadline:
+            headers = {"Cookie": f"sessionid={next(rotation)}"} if rotation else {}
+            started = time.perf_counter()
+            conn.request("GET", parts.path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status >= 400:
+                with lock:
+                    bad[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {
+        "tool": "python",
+        "requests_per_second": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "non_2xx_3xx": bad[0],
+        "socket_errors": "",
+    }
+
+
+# --- report -------------------------------------------------------------------------
+
+
+def report(
+    result: BenchResult, loads: dict, queries: dict, tool: str, seconds: int
+) -> None:
+    how = f"{tool} -t{LOAD_THREADS} -c{CONNECTIONS} -d{seconds}s"
+    for name, label in (("health", "/health"), ("list", "/videos/ (logged in)")):
+        got = loads[name]
+        errors = got["non_2xx_3xx"]
+        result.add(
+            f"{label} requests/second",
+            round(got["requests_per_second"]),
+            "req/s",
+            note=how + (f"; {errors} non-2xx/3xx" if errors else ""),
+            passed=None if not errors else False,
+        )
+        result.add(
+            f"{label} latency p50 / p99",
+            f"{got['p50_ms']:.1f} / {got['p99_ms']:.1f}",
+            "ms",
+            note=f"{got['worker_cpu_ms_per_request']} worker CPU ms per request",
+        )
+    ratio = (
+        loads["list"]["requests_per_second"] / loads["health"]["requests_per_second"]
+    )
+    result.add(
+        "list page / health requests per second",
+        round(ratio, 3),
+        target=f"≥ {RPS_RATIO_TARGET}",
+        passed=ratio >= RPS_RATIO_TARGET,
+    )
+    if "list_variant" in loads:
+        got = loads["list_variant"]
+        result.add(
+            "experiment: /videos/ with CONN_HEALTH_CHECKS off and cached_db sessions",
+            round(got["requests_per_second"]),
+            "req/s",
+            note=f"p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms;"
+            f" {got['worker_cpu_ms_per_request']} worker CPU ms per request;"
+            f" {got['requests_per_second'] / loads['health']['requests_per_second']:.2f}"
+            " of /health",
+        )
+    profile = result.details.get("list_page_profile")
+    if profile:
+        shares = profile["shares_under_cprofile"]
+        result.add(
+            "one request in-process: /videos/ vs /health",
+            f"{profile['list_ms_per_request']} / {profile['health_ms_per_request']}",
+            "ms",
+            note="test Client, no server; cProfile shares of /videos/: "
+            + ", ".join(
+                f"{label} {100 * share:.0f}%"
+                for label, share in shares.items()
+                if share is not None and label != "whole request"
+            ),
+        )
+    count = queries["/videos/"]["queries"]
+    result.add(
+        "SQL queries of GET /videos/",
+        count,
+        target=f"≤ {QUERY_TARGET}",
+        passed=count <= QUERY_TARGET and queries["/videos/"]["status"] == 200,
+        note="CaptureQueriesContext around one test-Client request",
+    )
+    for path in ("/videos/?page=2", "/videos/?status=completed&q=lighthouse"):
+        result.add(f"SQL queries of GET {path}", queries[path]["queries"])
+    result.details["loads"] = loads
+    result.details["queries"] = queries
+    result.details["gunicorn"] = {
+        "config": "sora_site/gunicorn.py (gthread, keepalive 5, access log on stdout)",
+        "workers": WORKERS,
+        "threads": THREADS,
+        "debug": False,
+        "database": "PostgreSQL, CONN_MAX_AGE 60, CONN_HEALTH_CHECKS on",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--seconds", type=int, default=15, help="Load per URL (default 15)."
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=USERS,
+        help=f"Sessions to rotate (default {USERS}).",
+    )
+    parser.add_argument(
+        "--no-experiment",
+        action="store_true",
+        help="Skip the run with bench/settings_variant.py.",
+    )
+    parser.add_argument("--json", help="Write the result here (used by run_all).")
+    args = parser.parse_args()
+    return harness.run_benchmark(
+        "pages",
+        lambda: run(
+            seconds=args.seconds, users=args.users, experiment=not args.no_experiment
+        ),
+        args.json,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
