@@ -1,31 +1,49 @@
 # Sora Studio: `make run` serves the product, `make test` runs every test.
-# Both create .venv with the first Python >= 3.12 found and install requirements.txt.
+# Both create .venv with the first Python >= 3.12 found and install requirements.txt;
+# `make test` also creates .venv-litellm (`make litellm`): LiteLLM's real proxy, which the
+# gateway tests start in front of the emulator, in a venv of its own so the product never
+# imports it.
 
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
+LITELLM_VENV := .venv-litellm
+LITELLM_STAMP := $(LITELLM_VENV)/.installed-requirements
 
 PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
 	if command -v $$p >/dev/null 2>&1 && \
 	   $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	   echo $$p; break; fi; done)
 
-.PHONY: run test lint format bench clean venv
+.PHONY: run test lint format bench clean venv litellm
 
-venv: $(STAMP)
-
-$(STAMP): requirements.txt
+# $(call make_venv,DIR): (re)create DIR with $(PYTHON) unless it already holds a Python >= 3.12.
+define make_venv
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "error: Sora Studio needs Python 3.12 or newer (Django 6), and none was found on PATH." >&2; \
 		echo "       Install one (e.g. 'pyenv install 3.12' or your system's python3.12) and run make again." >&2; \
 		exit 1; fi
-	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
-		echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"; \
-		rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@if [ ! -x $(1)/bin/python ] || ! $(1)/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "Creating $(1) with $(PYTHON) ($$($(PYTHON) --version))"; \
+		rm -rf $(1); $(PYTHON) -m venv $(1); fi
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+endef
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	$(call make_venv,$(VENV))
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
+
+# LiteLLM's proxy for the gateway tests (videos/tests/gateway_fixtures.py), installed once.
+litellm: $(LITELLM_STAMP)
+
+$(LITELLM_STAMP): requirements-litellm.txt
+	$(call make_venv,$(LITELLM_VENV))
+	$(LITELLM_VENV)/bin/python -m pip install --quiet -r requirements-litellm.txt
+	@touch $(LITELLM_STAMP)
 
 # The offline demo: SQLite, the Sora emulator (unless OPENAI_API_KEY is set, in the
 # environment or .env), the web server and the poller; one Ctrl-C stops all.
@@ -42,7 +60,7 @@ run: $(STAMP)
 		exec honcho -f Procfile.dev start; \
 	fi
 
-test: $(STAMP)
+test: $(STAMP) $(LITELLM_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -57,4 +75,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) $(LITELLM_VENV) staticfiles .pytest_cache

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "videos.context_processors.host",
             ],
         },
     },
@@ -261,29 +262,24 @@ OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
 OPENAI_CONNECT_TIMEOUT = env.float("OPENAI_CONNECT_TIMEOUT", default=5.0)
+# Content downloads wait longer for their first byte: gateways such as LiteLLM buffer
+# the whole MP4 before answering.
+OPENAI_CONTENT_TIMEOUT = env.float("OPENAI_CONTENT_TIMEOUT", default=300.0)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 OPENAI_MODERATION_MODEL = env.str("OPENAI_MODERATION_MODEL", default="")
 
-# Models, the sizes each allows and the durations, as the upstream documents them.
-# A gateway with other models or durations is configured here, not in code.
-_DEFAULT_SORA_MODELS = {
-    "sora-2": {"sizes": ["720x1280", "1280x720"], "seconds": [4, 8, 12]},
-    "sora-2-pro": {
-        "sizes": ["720x1280", "1280x720", "1024x1792", "1792x1024"],
-        "seconds": [4, 8, 12],
-    },
-}
+# The host and its models (videos/sora/profiles.py, docs/hosts.md): a preset table of
+# what each model's host supports, `SORA_MODELS` (JSON) overriding it model by model
+# (null removes one), and the host's name as users read it.
+SORA_HOST_PRESET = env.str("SORA_HOST_PRESET", default="openai")
+SORA_HOST_NAME = env.str("SORA_HOST_NAME", default="")
 try:
-    SORA_MODELS = json.loads(env.str("SORA_MODELS", default="") or "null")
-    SORA_MODELS = SORA_MODELS or _DEFAULT_SORA_MODELS
+    SORA_MODELS = json.loads(env.str("SORA_MODELS", default="") or "{}")
 except json.JSONDecodeError as error:
     raise ImproperlyConfigured(f"SORA_MODELS is not valid JSON: {error}") from error
-if not isinstance(SORA_MODELS, dict) or not all(
-    isinstance(caps, dict) and caps.get("sizes") and caps.get("seconds")
-    for caps in SORA_MODELS.values()
-):
+if not isinstance(SORA_MODELS, dict):
     raise ImproperlyConfigured(
-        'SORA_MODELS must map each model to {"sizes": [...], "seconds": [...]}.'
+        'SORA_MODELS must map models to capabilities, e.g. {"sora-2": {"seconds": [4]}}.'
     )
 
 # Seconds of video a user may generate per day when their own quota is not set.

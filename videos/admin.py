@@ -1,9 +1,10 @@
-"""Videos in the admin: moderation (hide), unsticking (retry), deleting at OpenAI too.
+"""Videos in the admin: moderation (hide), unsticking (retry), deleting at the host too.
 
 What the upstream said is read-only here; admins decide only whether a video is shown.
 Videos are created by users through the product, so there is no add page. Deleting
 always goes through `services.delete_video`, so no admin path can remove a row while
-its paid-for copy lives on at OpenAI.
+its paid-for copy lives on at a host that could delete it. A submit whose answer was
+lost at a host that cannot be asked about it waits here for an admin's choice.
 """
 
 import copy
@@ -20,9 +21,10 @@ from django.utils.html import format_html
 
 from accounts.admin import log_changes
 from accounts.models import User
-from videos import archive, capabilities, services, sora
+from videos import archive, services, sora
 from videos.errors import UpstreamUnavailable, VideoError
 from videos.models import Video
+from videos.sora import profiles
 
 
 def content_url(video: Video, variant: str = "video") -> str:
@@ -32,7 +34,7 @@ def content_url(video: Video, variant: str = "video") -> str:
 
 
 class ModelFilter(admin.SimpleListFilter):
-    """The models of the capability table (`SORA_MODELS`), not a scan of the data.
+    """The models of the host profile table, not a scan of the data.
 
     A model since dropped from the table still filters by URL and shows as selected.
     """
@@ -41,7 +43,7 @@ class ModelFilter(admin.SimpleListFilter):
     parameter_name = "model"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        names = capabilities.models()
+        names = profiles.models()
         if self.value() and self.value() not in names:
             names.append(self.value())
         return [(name, name) for name in names]
@@ -66,6 +68,23 @@ class StuckFilter(admin.SimpleListFilter):
             return queryset.filter(stuck_since__isnull=False)
         if self.value() == "no":
             return queryset.filter(stuck_since__isnull=True)
+        return queryset
+
+
+class UnconfirmedFilter(admin.SimpleListFilter):
+    """Lost submits held for a decision: submit again, or give up and refund."""
+
+    title = "awaiting a decision"
+    parameter_name = "unconfirmed"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("yes", "Unconfirmed submits")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        if self.value() == "yes":
+            return queryset.filter(
+                status=Video.Status.PENDING, unconfirmed_since__isnull=False
+            )
         return queryset
 
 
@@ -108,6 +127,8 @@ TIMESTAMP_FIELDS = [
     "expires_at",
 ]
 POLLER_FIELDS = [
+    "unconfirmed_since",
+    "unconfirmed_reason",
     "next_poll_at",
     "poll_interval",
     "poll_attempts",
@@ -148,6 +169,7 @@ class VideoAdmin(admin.ModelAdmin):
         "progress_percent",
         "hidden",
         "is_stuck",
+        "is_unconfirmed",
         "is_archived",
         "created_at",
     ]
@@ -158,23 +180,26 @@ class VideoAdmin(admin.ModelAdmin):
         ModelFilter,
         "hidden",
         StuckFilter,
+        UnconfirmedFilter,
         UserFilter,
         # Not date_hierarchy: it scans every row for its dates on each page load.
         ("created_at", admin.DateFieldListFilter),
     ]
     search_fields = ["prompt", "user__email", "openai_video_id"]
-    search_help_text = "Prompt text, the owner's email, or OpenAI's video id."
+    search_help_text = "Prompt text, the owner's email, or the host's video id."
     # A filtered page would also count the whole table for its "(N total)": on a
     # large table that second count costs more than the page itself.
     show_full_result_count = False
     ordering = ["-created_at"]
     # Our own `delete_selected` replaces Django's site-wide action of that name, so a
-    # bulk delete cannot skip OpenAI; the same name lets Django's confirmation page
+    # bulk delete cannot skip the host; the same name lets Django's confirmation page
     # post back to it.
     actions = [
         "hide",
         "unhide",
         "retry",
+        "submit_again",
+        "give_up",
         "archive_now",
         "verify_archive",
         "delete_selected",
@@ -209,7 +234,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.display(description="", empty_value="")
     def thumbnail(self, video: Video) -> str:
-        if not video.is_completed:
+        if not video.has_thumbnail:
             return ""
         return format_html(
             '<img class="sora-admin-thumb" src="{}" alt="" loading="lazy" '
@@ -232,6 +257,12 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="Stuck", boolean=True, ordering="stuck_since")
     def is_stuck(self, video: Video) -> bool:
         return video.stuck_since is not None
+
+    @admin.display(
+        description="Unconfirmed", boolean=True, ordering="unconfirmed_since"
+    )
+    def is_unconfirmed(self, video: Video) -> bool:
+        return video.is_unconfirmed
 
     @admin.display(description="Archived", boolean=True, ordering="archived_at")
     def is_archived(self, video: Video) -> bool:
@@ -257,7 +288,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.display(description="Thumbnail")
     def thumbnail_preview(self, video: Video) -> str:
-        if not video.is_completed:
+        if not video.has_thumbnail:
             return "—"
         return format_html(
             '<img class="sora-admin-preview" src="{}" alt="Thumbnail" loading="lazy">',
@@ -295,7 +326,7 @@ class VideoAdmin(admin.ModelAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
         """Put running videos back in the poller's due set now.
 
-        A failed video is OpenAI's verdict and stays failed: retrying it here would
+        A failed video is the host's verdict and stays failed: retrying it here would
         only poll an upstream job that is over. A new video is the way to try again.
         """
         requeued = skipped = 0
@@ -316,7 +347,48 @@ class VideoAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Archive now (copy from OpenAI into our storage)",
+        description="Submit again (the host may charge twice)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def submit_again(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        """For unconfirmed submits: send them again, accepting a possible double charge."""
+        videos = list(self._unconfirmed(queryset))
+        for video in videos:
+            services.resubmit_unconfirmed(video)
+        log_changes(request, videos, "Submitted again after an unconfirmed submit.")
+        self._report_unconfirmed(request, queryset, len(videos), "Sent back")
+
+    @admin.action(
+        description="Give up and return the seconds (unconfirmed submits)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def give_up(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        """For unconfirmed submits: fail them and refund their seconds."""
+        videos = list(self._unconfirmed(queryset))
+        for video in videos:
+            services.give_up_unconfirmed(video)
+        log_changes(request, videos, "Gave up an unconfirmed submit; refunded.")
+        self._report_unconfirmed(request, queryset, len(videos), "Gave up")
+
+    @staticmethod
+    def _unconfirmed(queryset: QuerySet[Video]) -> QuerySet[Video]:
+        return queryset.filter(
+            status=Video.Status.PENDING, unconfirmed_since__isnull=False
+        ).select_related(None)
+
+    def _report_unconfirmed(
+        self, request: HttpRequest, queryset: QuerySet[Video], done: int, verb: str
+    ) -> None:
+        skipped = queryset.count() - done
+        message = f"{verb} {done} unconfirmed video(s)."
+        if skipped:
+            message += f" Skipped {skipped} that are not unconfirmed submits."
+        self.message_user(
+            request, message, messages.SUCCESS if done else messages.WARNING
+        )
+
+    @admin.action(
+        description="Archive now (copy from the host into our storage)",
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
     def archive_now(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
@@ -331,7 +403,7 @@ class VideoAdmin(admin.ModelAdmin):
                 done += 1
             except sora.GoneError:
                 services.mark_expired(video)
-                failures.append(f"{video.short_prompt}: expired at OpenAI")
+                failures.append(f"{video.short_prompt}: expired at {sora.host_name()}")
             except sora.TransientError as error:
                 failures.append(f"{video.short_prompt}: {error.message}")
         self.message_user(request, f"Archived {done} video(s).", messages.SUCCESS)
@@ -367,7 +439,8 @@ class VideoAdmin(admin.ModelAdmin):
             )
 
     @admin.action(
-        description="Delete selected videos (at OpenAI too)", permissions=["delete"]
+        description="Delete selected videos (at the host too, where it can)",
+        permissions=["delete"],
     )
     def delete_selected(
         self, request: HttpRequest, queryset: QuerySet[Video]
@@ -375,18 +448,19 @@ class VideoAdmin(admin.ModelAdmin):
         """Delete each video through the service; keep and report those that fail.
 
         Django's own action asks for confirmation first; its page is reused as is.
-        After one "OpenAI unreachable" the rest are left alone: each would wait out
+        After one "host unreachable" the rest are left alone: each would wait out
         the same timeout, and nothing is lost by trying them again later.
         """
         if not request.POST.get("post"):
             return builtin_actions.delete_selected(self, request, queryset)
         deleted: list[Video] = []
+        host_kept = 0
         kept: Counter[str] = Counter()
         videos = list(queryset)
         for index, video in enumerate(videos):
             snapshot = copy.copy(video)  # the service clears the pk of what it deletes
             try:
-                services.delete_video(video=video)
+                host_kept += not services.delete_video(video=video)
             except UpstreamUnavailable as error:
                 kept[error.message] += len(videos) - index
                 break
@@ -397,11 +471,13 @@ class VideoAdmin(admin.ModelAdmin):
         # Logged after the fact, and only for what is really gone.
         self.log_deletions(request, deleted)
         if deleted:
-            self.message_user(
-                request,
-                f"Deleted {len(deleted)} video(s), here and at OpenAI.",
-                messages.SUCCESS,
-            )
+            message = f"Deleted {len(deleted)} video(s), here and at the host."
+            if host_kept:
+                message += (
+                    f" {sora.host_name()} kept its copy of {host_kept} of them "
+                    "(it cannot delete them) until that expires."
+                )
+            self.message_user(request, message, messages.SUCCESS)
         for message, count in kept.items():
             self.message_user(
                 request, f"Kept {count} video(s): {message}", messages.ERROR
@@ -422,9 +498,9 @@ class VideoAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         """The confirmed delete, outside the transaction Django would wrap it in.
 
-        The service calls OpenAI, and no call to OpenAI is made while a database
+        The service calls the host, and no call to the host is made while a database
         transaction is open (on SQLite that would hold the write lock meanwhile). If
-        OpenAI cannot be reached, the video stays and the admin is told why.
+        the host cannot be reached, the video stays and the admin is told why.
         """
         if request.method != "POST":
             return super().delete_view(request, object_id, extra_context)

@@ -1,10 +1,14 @@
 """Keep what users paid for: copy a finished video's assets into our own storage.
 
-OpenAI keeps generated assets only until the video's `expires_at`. On completion the
-poller copies the MP4, the thumbnail and the spritesheet into Django's default storage
-(files under MEDIA_ROOT, or any storage backend), streaming: the upstream body is read
-in chunks straight into the storage's save, hashed on the way, and its length checked
-against the upstream's Content-Length before the row points at it.
+Hosts keep generated assets only until the video's `expires_at`. On completion the
+poller copies the MP4, and the thumbnail and spritesheet where the host makes them,
+into Django's default storage (files under MEDIA_ROOT, or any storage backend),
+streaming: the upstream body is read in chunks straight into the storage's save,
+hashed on the way, and its length checked against the upstream's Content-Length
+before the row points at it.
+
+An image is kept only if its bytes are an image: hosts that ignore `variant` answer
+a thumbnail request with the MP4 (docs/hosts.md).
 """
 
 import hashlib
@@ -24,18 +28,21 @@ from videos.models import Video
 
 logger = logging.getLogger(__name__)
 
-ASSETS = (
-    ("video", "archived_video"),
+IMAGE_ASSETS = (
     ("thumbnail", "archived_thumbnail"),
     ("spritesheet", "archived_spritesheet"),
 )
-"""(upstream variant, Video field) for every asset we keep."""
+"""(upstream variant, Video field) for the images kept beside the MP4."""
 
 HASH_CHUNK_SIZE = 1024 * 1024
 
 
 class IncompleteDownload(sora.TransientError):
     """The upstream sent fewer (or more) bytes than it announced."""
+
+
+class NotAnImage(Exception):
+    """The host answered an image variant with something else (the MP4, say)."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +83,24 @@ class _UpstreamReader(io.RawIOBase):
 
 
 def copy_asset(video: Video, variant: str) -> StoredFile:
-    """Stream one asset from the upstream into storage; raises sora errors."""
-    stream = sora.open_content(video.openai_video_id, variant=variant)
-    content_type = stream.headers.get("content-type", "").split(";")[0].strip()
+    """Stream one asset from the upstream into storage; raises sora errors.
+
+    An image variant whose first bytes are not an image raises NotAnImage and
+    stores nothing.
+    """
+    stream = sora.open_content(
+        video.openai_video_id, model=video.model, variant=variant
+    )
+    content_type = stream.content_type
+    if variant != "video":
+        try:
+            content_type = sora.image_type(stream.peek()) or ""
+        except BaseException:
+            stream.close()
+            raise
+        if not content_type:
+            stream.close()
+            raise NotAnImage(f"the host's {variant} is not an image")
     extension = mimetypes.guess_extension(content_type) or ".bin"
     # A fresh name per attempt: a half-written file from a failed try never clashes.
     name = f"archive/{video.pk}/{uuid.uuid4().hex[:12]}-{variant}{extension}"
@@ -99,15 +121,18 @@ def copy_asset(video: Video, variant: str) -> StoredFile:
 
 
 def archive_video(video: Video) -> Video:
-    """Copy all three assets and record them; all or nothing.
+    """Copy the MP4 and the host's real images, and record them; all or nothing.
 
-    Raises sora.TransientError (try again later) or sora.GoneError (the assets no
-    longer exist upstream). Returns the video, archived.
+    Raises sora.TransientError (try again later) or sora.GoneError (the MP4 no
+    longer exists upstream). Returns the video, archived.
     """
     stored: dict[str, StoredFile] = {}
     try:
-        for variant, field in ASSETS:
-            stored[field] = copy_asset(video, variant)
+        stored["archived_video"] = copy_asset(video, "video")
+        if video.host_profile.variants:
+            for variant, field in IMAGE_ASSETS:
+                if image := _copy_image(video, variant):
+                    stored[field] = image
     except BaseException:
         for copy in stored.values():
             _delete_quietly(copy.name)
@@ -135,6 +160,15 @@ def archive_video(video: Video) -> Video:
         "video %s: archived %d bytes, sha256 %s", video.pk, mp4.size, mp4.sha256
     )
     return video
+
+
+def _copy_image(video: Video, variant: str) -> StoredFile | None:
+    """A real image of the host's, or None where it has none (or sent no image)."""
+    try:
+        return copy_asset(video, variant)
+    except (NotAnImage, sora.GoneError, sora.RefusedError) as reason:
+        logger.info("video %s: no %s kept: %s", video.pk, variant, reason)
+        return None
 
 
 def verify_archive(video: Video) -> bool:

@@ -22,11 +22,11 @@ class PromptFlagged(VideoError):
 
 
 class UpstreamRefused(VideoError):
-    """OpenAI said no to a parameter (a capability error): a form error, no charge."""
+    """The host said no to a parameter (a capability error): a form error, no charge."""
 
 
 class UpstreamUnavailable(VideoError):
-    """OpenAI could not be reached for something that cannot wait (delete, moderation)."""
+    """The host could not be reached for something that cannot wait (delete, moderation)."""
 
 
 class NotAllowed(VideoError):

@@ -1,12 +1,13 @@
-"""The create and remix forms: validation at the boundary, choices from the capability table."""
+"""The create and remix forms: validation at the boundary, choices from the host profiles."""
 
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
 
-from videos import capabilities
+from videos.sora import profiles
 
 PROMPT_MAX_LENGTH = 4000
 REFERENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -57,7 +58,8 @@ class VideoForm(FormTokenMixin):
     input_reference = forms.FileField(
         required=False,
         label="Reference image (optional)",
-        help_text="JPEG, PNG or WebP, at most 10 MB, exactly the chosen size.",
+        help_text="JPEG, PNG or WebP, at most 10 MB, exactly the chosen size. "
+        "Some models need one; some take none.",
         widget=forms.ClearableFileInput(
             attrs={"accept": ",".join(REFERENCE_FORMATS.values())}
         ),
@@ -65,16 +67,30 @@ class VideoForm(FormTokenMixin):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        models = capabilities.models()
+        models = profiles.models()
         self.fields["model"].choices = [(m, m) for m in models]
         self.fields["model"].initial = models[0] if models else None
         self.fields["size"].choices = [
-            (size, size.replace("x", " × ")) for size in capabilities.all_sizes()
+            (size, size.replace("x", " × ")) for size in profiles.all_sizes()
         ]
         self.fields["seconds"].choices = [
-            (s, f"{s} seconds") for s in capabilities.all_seconds()
+            (s, f"{s} seconds") for s in profiles.all_seconds()
         ]
-        self.fields["seconds"].initial = min(capabilities.all_seconds(), default=None)
+        self.fields["seconds"].initial = min(profiles.all_seconds(), default=None)
+
+    def chosen_profile(self) -> profiles.ModelProfile:
+        """The profile of the model the form shows as chosen (for the cost panel)."""
+        return profiles.profile_for(
+            str(self["model"].value() or self.fields["model"].initial or "")
+        )
+
+    def estimated_cost(self) -> Decimal | None:
+        """What the chosen length costs at the host's price, when the price is known."""
+        try:
+            seconds = int(self["seconds"].value() or self.fields["seconds"].initial)
+        except (TypeError, ValueError):
+            return None
+        return self.chosen_profile().cost(seconds)
 
     def clean_input_reference(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("input_reference")
@@ -108,28 +124,75 @@ class VideoForm(FormTokenMixin):
     def clean(self) -> dict:
         cleaned = super().clean()
         model, size, seconds = (cleaned.get(k) for k in ("model", "size", "seconds"))
-        if model and size and size not in capabilities.sizes_for(model):
+        upload = cleaned.get("input_reference")
+        if not model:
+            return cleaned
+        profile = profiles.profile_for(model)
+        if size and size not in profile.sizes:
             self.add_error(
                 "size",
                 f"{model} does not make {size} videos; choose one of "
-                f"{', '.join(capabilities.sizes_for(model))}.",
+                f"{', '.join(profile.sizes)}.",
             )
-        if model and seconds and seconds not in capabilities.seconds_for(model):
-            lengths = ", ".join(str(s) for s in capabilities.seconds_for(model))
+            size = None
+        if seconds:
+            self._check_seconds(profile, size, seconds, with_reference=bool(upload))
+        self._check_reference(profile, upload, size)
+        return cleaned
+
+    def _check_seconds(
+        self,
+        profile: profiles.ModelProfile,
+        size: str | None,
+        seconds: int,
+        *,
+        with_reference: bool,
+    ) -> None:
+        allowed = profile.seconds_for(size, with_reference=with_reference)
+        if seconds in allowed:
+            return
+        lengths = ", ".join(str(s) for s in allowed) or "no"
+        if seconds in profile.seconds and size in profile.seconds_by_size:
+            why = f"at {size}"
+        elif seconds in profile.seconds and with_reference:
+            why = "with a reference image"
+        else:
+            why = ""
+        where = f" {why}" if why else ""
+        self.add_error(
+            "seconds",
+            f"{profile.name} makes videos of {lengths} seconds{where}, not {seconds}.",
+        )
+
+    def _check_reference(
+        self,
+        profile: profiles.ModelProfile,
+        upload: UploadedFile | None,
+        size: str | None,
+    ) -> None:
+        if "input_reference" in self.errors:
+            return
+        if upload is None and profile.reference_image == "required":
             self.add_error(
-                "seconds", f"{model} makes videos of {lengths} seconds, not {seconds}."
+                "input_reference",
+                f"{profile.name} animates a reference image: add one (JPEG, PNG or "
+                "WebP, exactly the chosen size).",
             )
-        upload = cleaned.get("input_reference")
-        if upload and size and "size" not in self.errors:
-            expected = capabilities.dimensions(size)
+        elif upload is not None and profile.reference_image == "none":
+            self.add_error(
+                "input_reference",
+                f"{profile.name} makes videos from the prompt alone and takes no "
+                "reference image; remove it or choose another model.",
+            )
+        elif upload is not None and size:
+            expected = profiles.dimensions(size)
             if upload.image_size != expected:
                 width, height = upload.image_size
                 self.add_error(
                     "input_reference",
-                    f"The reference image is {width}×{height} pixels; it must be exactly "
-                    f"{expected[0]}×{expected[1]}, the size of the video.",
+                    f"The reference image is {width}×{height} pixels; it must be "
+                    f"exactly {expected[0]}×{expected[1]}, the size of the video.",
                 )
-        return cleaned
 
 
 class RemixForm(FormTokenMixin):

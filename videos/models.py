@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from videos.sora.profiles import ModelProfile, profile_for
+
 
 def reference_upload_path(video: "Video", filename: str) -> str:
     """Random names: an uploaded file's own name is neither trusted nor revealed."""
@@ -61,8 +63,10 @@ class Video(models.Model):
         max_length=16, choices=Status.choices, default=Status.PENDING
     )
     progress = models.PositiveSmallIntegerField(default=0)
-    openai_video_id = models.CharField(
-        "OpenAI video id", max_length=128, unique=True, null=True, blank=True
+    # The host's id, whole: gateways' ids run to hundreds of characters (LiteLLM
+    # base64-encodes provider, model and upstream id), so no length is assumed.
+    openai_video_id = models.TextField(
+        "host video id", unique=True, null=True, blank=True
     )
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
@@ -75,6 +79,13 @@ class Video(models.Model):
         help_text="Set before each submit: if its answer is lost, the poller looks "
         "for the video upstream before submitting again.",
     )
+    unconfirmed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A submit's answer was lost and the host cannot be asked whether it "
+        "accepted the video: held for an admin to submit again or give up.",
+    )
+    unconfirmed_reason = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +103,7 @@ class Video(models.Model):
         help_text="Set when the upstream has not answered for a long time.",
     )
 
-    # Our own copy (OpenAI's expires).
+    # Our own copy (the host's expires).
     archived_video = models.FileField(
         upload_to=archive_upload_path, blank=True, max_length=200
     )
@@ -145,19 +156,51 @@ class Video(models.Model):
         return self.status == self.Status.COMPLETED
 
     @property
+    def host_profile(self) -> "ModelProfile":
+        """What this video's host can do (remix, delete, thumbnails, …)."""
+        return profile_for(self.model)
+
+    @property
     def can_remix(self) -> bool:
-        return self.is_completed and bool(self.openai_video_id)
+        return (
+            self.is_completed and bool(self.openai_video_id) and self.host_profile.remix
+        )
+
+    @property
+    def has_thumbnail(self) -> bool:
+        """A real image to show as the poster: ours, or the host's while it has one."""
+        if not self.is_completed:
+            return False
+        if self.archived_at:
+            return bool(self.archived_thumbnail)
+        return self.host_profile.variants
 
     @property
     def is_archived(self) -> bool:
         return bool(self.archived_at and self.archived_video)
 
     @property
-    def waiting_for_openai(self) -> bool:
-        """Saved but not accepted yet: OpenAI was unreachable; the poller retries."""
+    def waiting_for_host(self) -> bool:
+        """Saved but not accepted yet: the host was unreachable; the poller retries."""
         return (
-            self.status == self.Status.PENDING and self.submit_attempted_at is not None
+            self.status == self.Status.PENDING
+            and self.submit_attempted_at is not None
+            and self.unconfirmed_since is None
         )
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        """A lost submit the host cannot be asked about: an admin decides."""
+        return self.status == self.Status.PENDING and self.unconfirmed_since is not None
+
+    @property
+    def phase(self) -> str:
+        """The status, told apart where the page shows something else while pending."""
+        if self.is_unconfirmed:
+            return "unconfirmed"
+        if self.waiting_for_host:
+            return "waiting"
+        return self.status
 
     @property
     def display_progress(self) -> int:

@@ -4,7 +4,7 @@
 
 Claiming locks a batch of due rows with `SELECT … FOR UPDATE SKIP LOCKED` (so several
 workers never take the same video), pushes their `next_poll_at` one lease ahead, and
-commits at once: no transaction or row lock is held while OpenAI is asked anything. A
+commits at once: no transaction or row lock is held while the host is asked anything. A
 worker killed mid-pass loses nothing — its videos fall due again when the lease ends.
 On SQLite (no SKIP LOCKED) claims are serialized by the database's write lock; one
 worker is the supported setup there.
@@ -104,19 +104,26 @@ def advance_video(video: Video) -> Step:
 
 
 def _advance_pending(video: Video) -> str:
-    """Submit a pending video — unless an earlier, unanswered submit got through."""
+    """Submit a pending video — unless an earlier, unanswered submit got through.
+
+    Where the host cannot tell us (no list, a list refused, or one without prompts to
+    match), the video is held for an admin instead: never resubmitted blindly.
+    """
     if video.submit_attempted_at is not None:
         try:
             found = find_lost_submission(video)
         except sora.TransientError as error:
             services.record_transient_failure(video, error)
             return "(could not check for an earlier submit; will retry)"
+        except CannotReconcile as reason:
+            services.hold_unconfirmed(video, reason=str(reason))
+            return f"(held for an admin: {reason})"
         if found is not None:
             services.record_accepted(video, found)
             return f"(adopted {found.id}, submitted earlier without an answer)"
     services.submit_pending_video(video)
     if video.status == Status.PENDING:
-        return "(OpenAI unavailable; will retry)"
+        return f"({sora.host_name()} unavailable; will retry)"
     return ""
 
 
@@ -125,7 +132,9 @@ def _advance_running(video: Video) -> None:
         upstream = sora.fetch_video(video.openai_video_id)
     except sora.GoneError as error:
         services.mark_failed(
-            video, code="not_found", message=f"OpenAI no longer has this video: {error}"
+            video,
+            code="not_found",
+            message=f"{sora.host_name()} no longer has this video: {error}",
         )
     except sora.RefusedError as error:
         # A refusal to *read* (a revoked key, say) is not a verdict on the video.
@@ -137,27 +146,39 @@ def _advance_running(video: Video) -> None:
 
 
 def _archive(video: Video) -> str:
-    """Copy a completed video into our storage, before OpenAI's copy expires."""
+    """Copy a completed video into our storage, before the host's copy expires."""
     try:
         archive.archive_video(video)
     except sora.GoneError:
         services.mark_expired(video)
-        return "(its assets expired at OpenAI before they could be archived)"
+        return "(its assets expired at the host before they could be archived)"
     except sora.TransientError as error:
         if video.expires_at and timezone.now() >= video.expires_at:
             services.mark_expired(video)
-            return "(expired at OpenAI while the archive kept failing)"
+            return "(expired at the host while the archive kept failing)"
         services.record_transient_failure(video, error)
         return f"(archive failed, will retry: {error.message})"
     return "(archived)" if video.archived_at else ""
+
+
+class CannotReconcile(Exception):
+    """The host cannot say whether a lost submit was accepted; str() says why."""
 
 
 def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:
     """The upstream video an unanswered submit created, if it exists and is unclaimed.
 
     The list endpoint gives prompt, model, size, seconds and created_at; a match that
-    no other row has adopted is ours.
+    no other row has adopted is ours. Raises CannotReconcile where the host cannot
+    list, refuses to, or lists videos without their prompts (LiteLLM answers
+    `prompt: null`): a video we cannot see might be ours.
     """
+    host = sora.host_name()
+    if not video.host_profile.list:
+        raise CannotReconcile(
+            f"the answer to its submit was lost, and {host} cannot list videos to "
+            "check whether it accepted it"
+        )
     since = video.submit_attempted_at - RECONCILE_MARGIN
     source_id = None
     if video.remixed_from_id:
@@ -166,11 +187,22 @@ def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:
             .values_list("openai_video_id", flat=True)
             .first()
         )
-    for candidate in sora.iter_videos(created_since=since):
-        if _same_request(video, candidate, source_id=source_id) and not (
-            Video.objects.filter(openai_video_id=candidate.id).exists()
-        ):
-            return candidate
+    try:
+        for candidate in sora.iter_videos(created_since=since):
+            if candidate.prompt is None:
+                raise CannotReconcile(
+                    f"the answer to its submit was lost, and {host} lists videos "
+                    "without their prompts, so it cannot be found safely"
+                )
+            if _same_request(video, candidate, source_id=source_id) and not (
+                Video.objects.filter(openai_video_id=candidate.id).exists()
+            ):
+                return candidate
+    except sora.RefusedError as error:
+        raise CannotReconcile(
+            f"the answer to its submit was lost, and {host} refused to list videos "
+            f"to check whether it accepted it: {error.message}"
+        ) from error
     return None
 
 

@@ -1,8 +1,8 @@
-"""Writes to videos: create, remix, submit, record what the upstream said, delete.
+"""Writes to videos: create, remix, submit, record what the host said, delete.
 
 Views, admin actions and the poller call these; none of them holds a business rule of
-its own. Every call to OpenAI goes through `videos.sora`, and none is made while a
-database transaction is open.
+its own. Every call to the host goes through `videos.sora`, and none is made while a
+database transaction is open. What users read names the host (`sora.host_name()`).
 """
 
 import logging
@@ -51,7 +51,7 @@ def create_video(
 ) -> Video:
     """Moderate, charge the quota, save as pending and submit: the create flow.
 
-    Returns the video (queued, pending for a retry, or failed with OpenAI's message).
+    Returns the video (queued, pending for a retry, or failed with the host's message).
     Raises PromptFlagged, QuotaExceeded, NotAllowed or UpstreamRefused (nothing saved).
     """
     _ensure_can_create(user)
@@ -77,7 +77,7 @@ def remix_video(
 ) -> Video:
     """A new video made from a completed one, under the same rules as a create."""
     if not source.can_remix:
-        raise NotAllowed("Only a completed video can be remixed.")
+        raise NotAllowed(why_not_remixable(source))
     _ensure_can_create(user)
     _moderate(prompt)
     video, created = _reserve(
@@ -96,6 +96,12 @@ def remix_video(
     return _submit_new(video)
 
 
+def why_not_remixable(video: Video) -> str:
+    if not video.host_profile.remix:
+        return f"{sora.host_name()} cannot remix {video.model} videos."
+    return "Only a completed video can be remixed."
+
+
 def _ensure_can_create(user: User) -> None:
     if not user.is_active:
         raise NotAllowed("This account is deactivated and cannot create videos.")
@@ -106,14 +112,14 @@ def _moderate(prompt: str) -> None:
         moderation = sora.moderate_prompt(prompt)
     except sora.SoraError as error:
         raise UpstreamUnavailable(
-            "We could not check the prompt with OpenAI's moderation right now; "
-            "nothing was charged. Please try again in a minute.",
+            f"We could not check the prompt with {sora.host_name()}'s moderation "
+            "right now; nothing was charged. Please try again in a minute.",
             field="prompt",
         ) from error
     if moderation.flagged:
         reasons = ", ".join(moderation.categories) or "its content policy"
         raise PromptFlagged(
-            f"OpenAI's moderation flagged this prompt ({reasons}). "
+            f"{sora.host_name()}'s moderation flagged this prompt ({reasons}). "
             "Please rephrase it; nothing was charged."
         )
 
@@ -172,14 +178,14 @@ def _submit_new(video: Video) -> Video:
 
 
 def submit_pending_video(video: Video, *, from_form: bool = False) -> Video:
-    """Submit a pending video and record OpenAI's verdict, or schedule a retry.
+    """Submit a pending video and record the host's verdict, or schedule a retry.
 
     From the create form (`from_form`), a refused model, size, length or image is the
     form's error: the video is un-created and uncharged, and UpstreamRefused raised.
-    Elsewhere (the poller) any refusal fails the video with OpenAI's message.
+    Elsewhere (the poller) any refusal fails the video with the host's message.
     """
     try:
-        upstream = send_to_openai(video)
+        upstream = send_to_host(video)
     except sora.RefusedError as error:
         if from_form and error.param in CAPABILITY_PARAMS:
             _discard(video)
@@ -188,8 +194,16 @@ def submit_pending_video(video: Video, *, from_form: bool = False) -> Video:
     except sora.GoneError as error:
         return mark_failed(video, code="source_gone", message=_source_gone(error))
     except sora.TransientError as error:
+        if not error.outcome_unknown:
+            # A 429 made no video: the next try needs no lookup first.
+            _forget_submit_attempt(video)
         return record_transient_failure(video, error)
     return record_accepted(video, upstream)
+
+
+def _forget_submit_attempt(video: Video) -> None:
+    Video.objects.filter(pk=video.pk).update(submit_attempted_at=None)
+    video.submit_attempted_at = None
 
 
 def _discard(video: Video) -> None:
@@ -206,13 +220,13 @@ def _reference_name(upload: UploadedFile) -> str:
 
 
 def _source_gone(error: sora.GoneError) -> str:
-    return f"The original video no longer exists at OpenAI: {error.message}"
+    return f"The original video no longer exists at {sora.host_name()}: {error.message}"
 
 
-# --- talking to OpenAI and recording its answers ----------------------------------------
+# --- talking to the host and recording its answers --------------------------------------
 
 
-def send_to_openai(video: Video) -> sora.UpstreamVideo:
+def send_to_host(video: Video) -> sora.UpstreamVideo:
     """Submit (or remix) a pending video, recording the attempt first.
 
     The attempt is saved before the call: if the answer is lost, the poller knows to
@@ -253,7 +267,7 @@ def send_to_openai(video: Video) -> sora.UpstreamVideo:
 
 
 def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
-    """OpenAI has the video: remember its id, then its state, as a poll would."""
+    """The host has the video: remember its id, then its state, as a poll would."""
     now = timezone.now()
     accepted = {"openai_video_id": upstream.id, "submitted_at": now, "poll_interval": 0}
     try:
@@ -267,7 +281,7 @@ def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
         )
     if not updated:
         # Deleted (or adopted elsewhere) while we waited: don't leave a paid orphan.
-        _delete_orphan(upstream.id)
+        _delete_orphan(video, upstream.id)
         return video
     return record_upstream_state(_apply(video, accepted), upstream)
 
@@ -304,7 +318,8 @@ def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
     if status == Status.FAILED:
         changes["error_code"] = changes["error_code"] or "failed"
         changes["error_message"] = (
-            changes["error_message"] or "OpenAI could not generate this video."
+            changes["error_message"]
+            or f"{sora.host_name()} could not generate this video."
         )
     Video.objects.filter(pk=video.pk).update(**changes)
     if status == Status.FAILED:
@@ -337,7 +352,7 @@ def record_transient_failure(video: Video, error: sora.TransientError) -> Video:
 
 
 def mark_failed(video: Video, *, code: str, message: str) -> Video:
-    """OpenAI's verdict: the video failed. Its seconds go back to the user's quota."""
+    """The host's verdict: the video failed. Its seconds go back to the user's quota."""
     changes = {
         "status": Status.FAILED,
         "error_code": code[:64],
@@ -351,7 +366,7 @@ def mark_failed(video: Video, *, code: str, message: str) -> Video:
 
 
 def mark_expired(video: Video) -> Video:
-    """OpenAI's assets are gone and we have no copy: nothing left to play."""
+    """The host's assets are gone and we have no copy: nothing left to play."""
     changes = {"status": Status.EXPIRED, "next_poll_at": None}
     Video.objects.filter(pk=video.pk).update(**changes)
     logger.warning("video %s expired before it could be archived", video.pk)
@@ -374,7 +389,14 @@ def _apply(video: Video, changes: dict) -> Video:
     return video
 
 
-def _delete_orphan(openai_video_id: str) -> None:
+def _delete_orphan(video: Video, openai_video_id: str) -> None:
+    if not video.host_profile.delete:
+        logger.error(
+            "upstream video %s has no row here, and %s cannot delete it",
+            openai_video_id,
+            sora.host_name(),
+        )
+        return
     try:
         sora.delete_video(openai_video_id)
     except sora.SoraError as error:
@@ -388,26 +410,19 @@ def _delete_orphan(openai_video_id: str) -> None:
 # --- delete ------------------------------------------------------------------------------
 
 
-def delete_video(*, video: Video) -> None:
-    """Delete at OpenAI (already gone is fine), then here, then our files.
+def delete_video(*, video: Video) -> bool:
+    """Delete at the host (already gone is fine), then here, then our files.
 
-    If OpenAI cannot be reached nothing is deleted: the user can try again, and no
-    video is left running upstream without a row that shows it. Files go last, after
-    the row, so a failed file delete leaves an unreferenced file, never a row that
-    points at nothing.
+    Returns whether the host deleted its copy: hosts without a delete (LiteLLM's
+    gateway, or vLLM-Omni for a finished job) keep theirs until it expires, and the
+    user is told so. If the host cannot be reached nothing is deleted: the user can
+    try again, and no video is left running upstream without a row that shows it.
+    Files go last, after the row, so a failed file delete leaves an unreferenced
+    file, never a row that points at nothing.
     """
-    if video.openai_video_id:
-        try:
-            sora.delete_video(video.openai_video_id)
-        except sora.GoneError:
-            pass
-        except sora.TransientError as error:
-            raise UpstreamUnavailable(
-                "OpenAI could not be reached to delete this video, so nothing was "
-                "deleted. Please try again in a minute."
-            ) from error
-        except sora.RefusedError as error:
-            raise NotAllowed(f"OpenAI refused to delete this video: {error.message}")
+    host_deleted = bool(video.openai_video_id) and video.host_profile.delete
+    if host_deleted:
+        host_deleted = _delete_at_host(video)
     files = [
         field
         for field in (
@@ -426,3 +441,81 @@ def delete_video(*, video: Video) -> None:
             logger.exception(
                 "could not delete file %s of video %s", field.name, video.pk
             )
+    return host_deleted or not video.openai_video_id
+
+
+HOST_KEEPS_IT_STATUSES = {409}
+"""Delete answers that mean "not this one" (vLLM-Omni deletes only running jobs)."""
+
+
+def _delete_at_host(video: Video) -> bool:
+    """True if the host deleted (or no longer had) it; False if it keeps its copy."""
+    host = sora.host_name()
+    try:
+        sora.delete_video(video.openai_video_id)
+    except sora.GoneError:
+        return True
+    except sora.UnsupportedError:
+        return False
+    except sora.TransientError as error:
+        if error.status_code in HOST_KEEPS_IT_STATUSES:
+            return False
+        raise UpstreamUnavailable(
+            f"{host} could not be reached to delete this video, so nothing was "
+            "deleted. Please try again in a minute."
+        ) from error
+    except sora.RefusedError as error:
+        raise NotAllowed(f"{host} refused to delete this video: {error.message}")
+    return True
+
+
+# --- a submit whose answer was lost, at a host that cannot be asked -------------------
+
+
+def hold_unconfirmed(video: Video, *, reason: str) -> Video:
+    """Stop: we cannot tell whether the host accepted (and billed) this video.
+
+    Submitting again might pay twice; giving up might lose a paid video. The video
+    waits, out of the poller's way, for an admin to choose (`resubmit_unconfirmed`
+    or `give_up_unconfirmed`); its owner reads why.
+    """
+    if video.unconfirmed_since is not None:
+        return video
+    changes = {
+        "unconfirmed_since": timezone.now(),
+        "unconfirmed_reason": reason[:2000],
+        "next_poll_at": None,
+    }
+    Video.objects.filter(pk=video.pk).update(**changes)
+    logger.warning(
+        "video %s: submit unconfirmed, held for an admin: %s", video.pk, reason
+    )
+    return _apply(video, changes)
+
+
+def resubmit_unconfirmed(video: Video) -> Video:
+    """The admin's "submit again (the host may charge twice)"."""
+    changes = {
+        "unconfirmed_since": None,
+        "unconfirmed_reason": "",
+        "submit_attempted_at": None,
+        "next_poll_at": timezone.now(),
+        "poll_interval": 0,
+        "transient_failures": 0,
+        "stuck_since": None,
+    }
+    Video.objects.filter(pk=video.pk, status=Status.PENDING).update(**changes)
+    return _apply(video, changes)
+
+
+def give_up_unconfirmed(video: Video) -> Video:
+    """The admin's "give up and return the seconds": the video ends failed."""
+    video = mark_failed(
+        video,
+        code="unconfirmed",
+        message=f"We could not confirm that {sora.host_name()} accepted this video, "
+        "so it was cancelled and its seconds were returned to your daily quota.",
+    )
+    Video.objects.filter(pk=video.pk).update(unconfirmed_since=None)
+    video.unconfirmed_since = None
+    return video

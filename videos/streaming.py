@@ -3,8 +3,12 @@
 Serves our archived copy when there is one, with Range, ETag and Last-Modified so
 browsers can seek and cache. Until then it relays the upstream's bytes as they come: a
 `StreamingHttpResponse` over `sora.open_content`, 1 MiB at a time, never the whole file
-in memory, `Range` forwarded so the player can seek, and the upstream connection
-closed when the viewer goes away (the response closes the stream).
+in memory, `Range` forwarded where the host honours it (elsewhere what the host really
+sent is relayed, a 200, and seeking waits for the archive), and the upstream
+connection closed when the viewer goes away (the response closes the stream).
+
+Images are served only if they are images: a host without thumbnails is a 404 here,
+never its MP4 under an image's name.
 """
 
 import mimetypes
@@ -64,6 +68,8 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             message="This video is still being made; it can be played once it is done.",
         )
     archived = getattr(video, ARCHIVED_FIELDS[variant])
+    if archived and variant != "video" and not _is_image_name(archived.name):
+        archived = None  # kept before images were checked: never serve it as one
     if archived:
         response = serve_archived(request, video, archived, variant)
     else:
@@ -124,6 +130,10 @@ def serve_archived(
     return response
 
 
+def _is_image_name(name: str) -> bool:
+    return (mimetypes.guess_type(name)[0] or "").startswith("image/")
+
+
 def _read_exactly(handle: IO[bytes], length: int) -> Iterator[bytes]:
     try:
         while length > 0:
@@ -138,11 +148,15 @@ def _read_exactly(handle: IO[bytes], length: int) -> Iterator[bytes]:
 
 def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResponse:
     """Relay the upstream's asset: status, the headers a player needs, then the bytes."""
+    profile = video.host_profile
+    if variant != "video" and not profile.variants:
+        raise Http404(f"{sora.host_name()} makes no {variant} for this video.")
     try:
         stream = sora.open_content(
             video.openai_video_id,
+            model=video.model,
             variant=variant,
-            range_header=request.headers.get("Range"),
+            range_header=request.headers.get("Range") if variant == "video" else None,
         )
     except sora.GoneError:
         return content_gone(request, video)
@@ -152,6 +166,11 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
         return upstream_unavailable(request)
     except sora.TransientError:
         return upstream_unavailable(request)
+    image_type = None
+    if variant != "video":
+        image_type = _verified_image_type(stream)
+        if image_type is None:
+            raise Http404(f"{sora.host_name()} sent no image for this {variant}.")
     if request.method == "HEAD":
         stream.close()
         response = HttpResponse(status=stream.status_code)
@@ -160,7 +179,22 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
     for name in RELAYED_HEADERS:
         if value := stream.headers.get(name.lower()):
             response[name] = value
+    if image_type:
+        response["Content-Type"] = image_type
+    if not profile.range:
+        response["Accept-Ranges"] = "none"  # seeking waits for our archived copy
     return response
+
+
+def _verified_image_type(stream: sora.ContentStream) -> str | None:
+    """The image type the body's first bytes prove; closes the stream if none."""
+    try:
+        found = sora.image_type(stream.peek())
+    except sora.SoraError:
+        found = None
+    if found is None:
+        stream.close()
+    return found
 
 
 def content_gone(request: HttpRequest, video: Video) -> HttpResponse:
@@ -168,8 +202,9 @@ def content_gone(request: HttpRequest, video: Video) -> HttpResponse:
         request,
         status=410,
         title="This video has expired",
-        message="This video has expired at OpenAI, and no copy of it was kept here. "
-        "OpenAI keeps generated videos only for a limited time.",
+        message=f"This video has expired at {sora.host_name()}, and no copy of it "
+        f"was kept here. {sora.host_name()} keeps generated videos only for a "
+        "limited time.",
     )
 
 
@@ -177,8 +212,8 @@ def upstream_unavailable(request: HttpRequest) -> HttpResponse:
     return content_error(
         request,
         status=502,
-        title="OpenAI is not answering",
-        message="The video could not be fetched from OpenAI right now. "
+        title=f"{sora.host_name()} is not answering",
+        message=f"The video could not be fetched from {sora.host_name()} right now. "
         "Please try again in a minute.",
     )
 

@@ -11,10 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sora_site.ratelimits import enforce_create_limit
-from videos import capabilities, selectors, services
+from videos import selectors, services, sora
 from videos.errors import VideoError
 from videos.forms import RemixForm, VideoForm
 from videos.models import Video
+from videos.sora import profiles
 
 PAGE_SIZE = 12
 
@@ -73,12 +74,11 @@ def video_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "usage": selectors.usage_summary(request.user),
             "capabilities": {
-                model: {
-                    "sizes": capabilities.sizes_for(model),
-                    "seconds": capabilities.seconds_for(model),
-                }
-                for model in capabilities.models()
+                name: profile.to_json()
+                for name, profile in profiles.model_table().items()
             },
+            "chosen": form.chosen_profile(),
+            "estimated_cost": form.estimated_cost(),
         },
     )
 
@@ -115,6 +115,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
     return JsonResponse(
         {
             "status": video.status,
+            "phase": video.phase,
             "progress": video.display_progress,
             "error": video.error_message or None,
             "status_label": video.get_status_display(),
@@ -128,7 +129,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source = owned_video(request, pk)
     if not source.can_remix:
-        messages.error(request, "Only a completed video can be remixed.")
+        messages.error(request, services.why_not_remixable(source))
         return redirect(source)
     form = RemixForm(request.POST)
     if form.is_valid():
@@ -151,9 +152,17 @@ def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def video_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     video = owned_video(request, pk)
     try:
-        services.delete_video(video=video)
+        host_deleted = services.delete_video(video=video)
     except VideoError as error:
         messages.error(request, error.message)
         return redirect(video)
-    messages.success(request, f"Deleted “{video.short_prompt}”.")
+    if host_deleted:
+        messages.success(request, f"Deleted “{video.short_prompt}”.")
+    else:
+        host = sora.host_name()
+        messages.success(
+            request,
+            f"Deleted “{video.short_prompt}” here, with our copy of it. {host} "
+            "cannot delete videos, so it keeps its own copy until that expires.",
+        )
     return redirect("videos:list")

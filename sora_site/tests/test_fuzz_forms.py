@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from videos import capabilities
 from videos.models import Video
+from videos.sora import profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,9 @@ def assert_every_video_is_valid() -> None:
         assert 1 <= len(video.prompt) <= 4000
         assert video.prompt == video.prompt.strip()
         assert "\x00" not in video.prompt
-        assert video.model in capabilities.models()
-        assert video.size in capabilities.sizes_for(video.model)
-        assert video.seconds in capabilities.seconds_for(video.model)
+        assert video.model in profiles.models()
+        assert video.size in profiles.profile_for(video.model).sizes
+        assert video.seconds in profiles.profile_for(video.model).seconds
 
 
 @FUZZ

@@ -10,13 +10,15 @@
   var delay = 2000;
 
   function update(data) {
-    if (data.status !== panel.dataset.status) {
+    if (data.phase !== panel.dataset.phase) {
       panel.dataset.status = data.status;
+      panel.dataset.phase = data.phase;
       panel.innerHTML = data.html;
       return;
     }
     var bar = panel.querySelector("progress");
-    if (bar) bar.value = data.progress;
+    // A bar without a value is indeterminate: the host reports no progress.
+    if (bar && bar.hasAttribute("value")) bar.value = data.progress;
     var text = panel.querySelector("[data-progress-text]");
     if (text) text.textContent = data.progress + "%";
   }

@@ -2,8 +2,9 @@
 
 `EmulatorServer` serves the upstream's wire contract (SORA_API.md) under `/v1`, with
 state in memory, prompt triggers (see `triggers`) and control endpoints under
-`/_emulator/` (see `control.EmulatorClient`). Run it with `manage.py sora_emulator`.
-Never used in production.
+`/_emulator/` (see `control.EmulatorClient`). Its `profile` makes it behave as one of
+the hosts that serve the contract today (see `profiles` and `litellm`). Run it with
+`manage.py sora_emulator`. Never used in production.
 """
 
 from .server import EmulatorServer

@@ -1,8 +1,11 @@
 """The emulator as an application: its state, its routes, and what happens to every request.
 
-For each request: find the route (404/405 otherwise); for an API route count it, apply
-the next matching fault, check the API key; then run the handler. Control routes under
-``/_emulator/`` skip counting, faults and auth, so a test can always reset the server.
+For each request: find the route among those the emulated host has (404/405 otherwise);
+for an API route count it, apply the next matching fault, check the API key; then run
+the handler (the host's own, where it has one), and render any error the host's way.
+A gateway host (`litellm`) relays each API request upstream instead, through the same
+steps. Control routes under ``/_emulator/`` skip counting, faults and auth, so a test
+can always reset the server.
 """
 
 import threading
@@ -13,6 +16,7 @@ from . import control_api, moderations_api, videos_api
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultBook, path_matches
+from .profiles import Host, host_for
 from .state import VideoStore
 from .stats import Stats
 from .wire import Request, Response
@@ -102,6 +106,16 @@ class Emulator:
     def config(self) -> EmulatorConfig:
         return self._config
 
+    @property
+    def host(self) -> Host:
+        """The host the emulator behaves as (its config's `profile`)."""
+        return host_for(self._config.profile)
+
+    @property
+    def upstream(self) -> Host:
+        """The host whose behaviour the handlers follow: behind a gateway, OpenAI's."""
+        return self.host.upstream
+
     def update_config(
         self, overrides: object, *, from_defaults: bool = False
     ) -> EmulatorConfig:
@@ -113,28 +127,59 @@ class Emulator:
 
     def handle(self, request: Request) -> Response:
         """The response to one request; never raises ApiError."""
+        host = self.host
+        try:
+            route = _resolve(request.method, request.path, host)
+        except ApiError as error:
+            return host.render_error(error)
+        params = route.params(request.path)
+        if route.is_api:
+            return host.serve(self, route, request, params)
+        try:
+            return route.handlers[request.method](self, request, *params)
+        except ApiError as error:
+            return Response.error(error)
+
+    def call_api(
+        self,
+        host: Host,
+        route: Route,
+        request: Request,
+        params: list[str],
+        *,
+        authenticate: bool = True,
+    ) -> Response:
+        """One API request as `host` itself answers it: counted, faulted, handled."""
         drop = cut = False
         try:
-            route = _resolve(request.method, request.path)
-            params = route.params(request.path)
-            if route.is_api:
-                self._count(route, request.method, params)
-                fault = self.faults.take(request.method, request.path)
-                if fault is not None and fault.kind == "drop":
-                    drop = True
-                elif fault is not None and fault.kind == "cut":
-                    cut = True
-                elif fault is not None and fault.kind == "hang":
-                    self.stopping.wait(fault.seconds)
-                elif fault is not None:
-                    raise fault.error()
+            self._count(route, request.method, params)
+            fault = self.faults.take(request.method, request.path)
+            if fault is not None and fault.kind == "drop":
+                drop = True
+            elif fault is not None and fault.kind == "cut":
+                cut = True
+            elif fault is not None and fault.kind == "hang":
+                self.stopping.wait(fault.seconds)
+            elif fault is not None:
+                raise fault.error()
+            if authenticate:
                 self._authenticate(request)
-            response = route.handlers[request.method](self, request, *params)
+            key = route.counted_as[request.method]
+            handler = host.handlers.get(key) or route.handlers[request.method]
+            response = handler(self, request, *params)
         except ApiError as error:
-            response = Response.error(error)
+            response = host.render_error(error)
         response.drop = drop
         response.cut = cut
         return response
+
+    def key_matches(self, request: Request) -> bool:
+        """Whether the request carries a bearer token this server accepts."""
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        token = token.strip()
+        return (
+            scheme.lower() == "bearer" and bool(token) and self.api_key in (None, token)
+        )
 
     def _count(self, route: Route, method: str, params: list[str]) -> None:
         key = route.counted_as[method]
@@ -143,9 +188,7 @@ class Emulator:
             self.stats.count_retrieve(params[0])
 
     def _authenticate(self, request: Request) -> None:
-        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() == "bearer" and token and self.api_key in (None, token):
+        if self.key_matches(request):
             return
         raise ApiError(
             401,
@@ -154,12 +197,18 @@ class Emulator:
         )
 
 
-def _resolve(method: str, path: str) -> Route:
-    """The route for a path (404 if none) that answers this method (405 if not)."""
+def _resolve(method: str, path: str, host: Host) -> Route:
+    """The route for a path (404 if none) that answers this method (405 if not), among
+    the routes the host has."""
     for route in ROUTES:
-        if path_matches(route.pattern, path):
-            if method not in route.handlers:
-                allowed = ", ".join(sorted(route.handlers))
+        methods = [
+            m
+            for m in route.handlers
+            if not route.is_api or route.counted_as[m] not in host.missing_routes
+        ]
+        if methods and path_matches(route.pattern, path):
+            if method not in methods:
+                allowed = ", ".join(sorted(methods))
                 raise ApiError(
                     405,
                     f"Method {method} is not allowed on {path}; use {allowed}.",

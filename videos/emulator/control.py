@@ -31,8 +31,9 @@ class EmulatorClient:
     def reset(self, **config: Any) -> dict[str, Any]:
         """Forget all videos, faults and counters; config = server defaults + `config`.
 
-        Keys: render_seconds, content_bytes, expires_after, poll_after_ms, models.
-        Returns the config in force.
+        Keys: profile (openai, litellm, vllm-omni, sglang: the host to behave as, with
+        its preset models unless `models` is given too), models, render_seconds,
+        content_bytes, expires_after, poll_after_ms. Returns the config in force.
         """
         return self._call("POST", "/_emulator/reset", config)["config"]
 

@@ -1,12 +1,15 @@
 """The `/_emulator/` control endpoints: reset, configure, inject faults, inspect, force time.
 
 They are for tests and benchmarks (see `control.EmulatorClient`), take and return JSON,
-and need no API key.
+and need no API key. They show videos as the upstream stores them (raw ids, prompts),
+whatever host is emulated, and take a video's id in any form a client may hold
+(behind the `litellm` gateway, its encoded ids too).
 """
 
 from typing import TYPE_CHECKING
 
 from .faults import fault_from_json
+from .litellm import upstream_id
 from .wire import Request, Response
 
 if TYPE_CHECKING:
@@ -49,8 +52,8 @@ def list_all_videos(app: "Emulator", request: Request) -> Response:
 
 
 def expire_video(app: "Emulator", request: Request, video_id: str) -> Response:
-    return Response.json(app.store.expire(video_id))
+    return Response.json(app.store.expire(upstream_id(video_id)))
 
 
 def complete_video(app: "Emulator", request: Request, video_id: str) -> Response:
-    return Response.json(app.store.complete(video_id))
+    return Response.json(app.store.complete(upstream_id(video_id)))

@@ -110,7 +110,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except _BadRequestBody as problem:
             if not problem.keep_alive:
                 self.close_connection = True
-            self._send(Response.error(problem.error), head=head)
+            self._send(self.server.app.host.render_error(problem.error), head=head)
             return
         url = urlsplit(self.path)
         request = Request(
@@ -293,6 +293,9 @@ class EmulatorServer:
 
     The port is bound when the object is created (an OSError if it is taken; port 0
     picks a free one), so `port` and the URLs are known before serving starts.
+    `profile` picks the host to behave as (openai, litellm, vllm-omni, sglang); its
+    models are `models` if given, else that host's preset table (the product's own
+    resolved table when the profile is its `SORA_HOST_PRESET`).
     """
 
     def __init__(
@@ -300,6 +303,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        profile: str = "openai",
         models: dict | None = None,
         render_seconds: float = 8.0,
         content_bytes: int | None = None,
@@ -307,21 +311,19 @@ class EmulatorServer:
         poll_after_ms: int = 1000,
         api_key: str | None = None,
     ) -> None:
-        if models is None:
-            from django.conf import settings
-
-            models = settings.SORA_MODELS
+        settings: dict[str, Any] = {
+            "profile": profile,
+            "render_seconds": render_seconds,
+            "content_bytes": content_bytes,
+            "expires_after": expires_after,
+            "poll_after_ms": poll_after_ms,
+        }
+        if models is not None:
+            settings["models"] = models
         try:
-            # The same checks as a control request's overrides get.
-            defaults = EmulatorConfig().with_overrides(
-                {
-                    "models": models,
-                    "render_seconds": render_seconds,
-                    "content_bytes": content_bytes,
-                    "expires_after": expires_after,
-                    "poll_after_ms": poll_after_ms,
-                }
-            )
+            # The same checks as a control request's overrides get; without `models`,
+            # the profile's preset table (see `config.preset_models`).
+            defaults = EmulatorConfig().with_overrides(settings)
         except ApiError as error:
             raise ValueError(error.message) from None
         self.app = Emulator(defaults=defaults, api_key=api_key or None)

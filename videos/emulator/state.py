@@ -9,8 +9,10 @@ elapsed since the create whenever someone looks. With ``R`` the video's render t
   or ``failed`` with an error for a `[fail]` prompt.
 
 The control endpoints can move a video's finish (``complete``) or expiry (``expire``)
-to now. Every read and write holds one lock; callers get plain dicts (snapshots), so no
-one needs the lock while writing a response.
+to now. Ids come from the host being emulated (each shapes its own); a host that cancels
+a running job on delete (vLLM-Omni) ends it ``failed`` with code ``cancelled``. Every
+read and write holds one lock; callers get plain dicts (snapshots), so no one needs the
+lock while writing a response.
 """
 
 import secrets
@@ -27,7 +29,11 @@ QUEUED_FRACTION = 0.1
 """Share of the render time a video spends `queued` before it starts to progress."""
 
 
+CANCELLED_MESSAGE = "The job was cancelled before it finished."
+
+
 def new_video_id() -> str:
+    """OpenAI's id shape; other hosts pass their own ids to `VideoStore.create`."""
     return "video_" + secrets.token_hex(16)
 
 
@@ -48,6 +54,7 @@ class StoredVideo:
     finished_at_override: float | None = None
     expires_at_override: float | None = None
     deleted: bool = False
+    cancelled: bool = False
 
     @property
     def finishes_at(self) -> float:
@@ -58,8 +65,13 @@ class StoredVideo:
     def is_finished(self, now: float) -> bool:
         return now >= self.finishes_at
 
+    @property
+    def is_failed(self) -> bool:
+        """Ends (or ended) `failed`: a `[fail]` prompt, or a job cancelled while running."""
+        return self.fails or self.cancelled
+
     def is_completed(self, now: float) -> bool:
-        return self.is_finished(now) and not self.fails
+        return self.is_finished(now) and not self.is_failed
 
     def expires_at(self, now: float) -> float | None:
         """When the assets expire; None until the video has completed."""
@@ -76,7 +88,7 @@ class StoredVideo:
     def status(self, now: float) -> tuple[str, int]:
         """(status, progress) at `now`."""
         if self.is_finished(now):
-            return ("failed", 100) if self.fails else ("completed", 100)
+            return ("failed", 100) if self.is_failed else ("completed", 100)
         elapsed = now - self.created_at
         if elapsed < QUEUED_FRACTION * self.render_seconds:
             return "queued", 0
@@ -101,12 +113,13 @@ class StoredVideo:
             "completed_at": int(self.finishes_at) if status == "completed" else None,
             "expires_at": int(expires_at) if expires_at is not None else None,
             "remixed_from_video_id": self.remixed_from_video_id,
-            "error": (
-                {"code": triggers.FAILURE_CODE, "message": triggers.FAILURE_MESSAGE}
-                if finished and self.fails
-                else None
-            ),
+            "error": self._error() if finished and self.is_failed else None,
         }
+
+    def _error(self) -> dict[str, str]:
+        if self.cancelled:
+            return {"code": "cancelled", "message": CANCELLED_MESSAGE}
+        return {"code": triggers.FAILURE_CODE, "message": triggers.FAILURE_MESSAGE}
 
 
 @dataclass(frozen=True)
@@ -137,12 +150,13 @@ class VideoStore:
         render_seconds: float,
         expires_after: float,
         remixed_from_video_id: str | None = None,
+        video_id: str | None = None,
     ) -> dict[str, Any]:
         with self._lock:
             if remixed_from_video_id is not None:
                 self._require_remixable(remixed_from_video_id)
             video = StoredVideo(
-                id=new_video_id(),
+                id=video_id or new_video_id(),
                 model=model,
                 size=size,
                 seconds=seconds,
@@ -165,9 +179,31 @@ class VideoStore:
         with self._lock:
             return self._live(video_id).to_wire(self._clock())
 
-    def delete(self, video_id: str) -> None:
+    def delete(self, video_id: str) -> dict[str, Any]:
+        """Forget a video (its job, if running, runs on); its last state is returned."""
         with self._lock:
-            self._live(video_id).deleted = True
+            video = self._live(video_id)
+            video.deleted = True
+            return video.to_wire(self._clock())
+
+    def cancel(self, video_id: str) -> dict[str, Any]:
+        """Stop a running job and forget it; ApiError 409 if it has already finished."""
+        with self._lock:
+            now = self._clock()
+            video = self._live(video_id)
+            if video.is_finished(now):
+                status, _ = video.status(now)
+                raise ApiError(
+                    409,
+                    f"Video '{video_id}' is {status}; only a queued or running job can"
+                    " be cancelled.",
+                    param="video_id",
+                    code="conflict",
+                )
+            video.cancelled = True
+            video.finished_at_override = now
+            video.deleted = True
+            return video.to_wire(now)
 
     def page(self, *, after: str | None, limit: int, order: str) -> Page:
         """A page of live videos, newest first for order "desc", after the cursor id."""
@@ -194,8 +230,15 @@ class VideoStore:
                 has_more=len(live) > limit,
             )
 
+    def content_state(self, video_id: str) -> tuple[str, bool]:
+        """(status, expired) of a live video, for hosts that refuse content their way."""
+        with self._lock:
+            now = self._clock()
+            video = self._live(video_id)
+            return video.status(now)[0], video.is_expired(now)
+
     def check_downloadable(self, video_id: str) -> None:
-        """Raise the API's error unless the video's assets can be downloaded now."""
+        """Raise OpenAI's error unless the video's assets can be downloaded now."""
         with self._lock:
             now = self._clock()
             video = self._live(video_id)

@@ -3,6 +3,10 @@
 Validation mirrors what the product must expect from the real upstream: the model, size
 and seconds must be offered (per the configured models), the prompt 1-4000 characters,
 an input_reference image a JPEG, PNG or WebP of exactly the requested size.
+
+These are OpenAI's behaviours; the host being emulated (`app.upstream`, see `profiles`)
+checks the create's fields, shapes the video object, refuses content and renders errors
+its own way, and replaces whole handlers where a route works differently.
 """
 
 import io
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from . import triggers
-from .assets import VARIANTS, asset_for
+from .assets import asset_for
 from .errors import ApiError, invalid
 from .multipart import Part, boundary_of, parse_form
 from .ranges import RangeNotSatisfiable, parse_range, unsatisfied_range
@@ -20,9 +24,6 @@ from .wire import Request, Response
 if TYPE_CHECKING:
     from .app import Emulator
 
-DEFAULT_MODEL = "sora-2"
-DEFAULT_SIZE = "720x1280"
-DEFAULT_SECONDS = "4"
 MAX_PROMPT_CHARS = 4000
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -30,40 +31,22 @@ INPUT_REFERENCE_FORMATS = ("JPEG", "PNG", "WEBP")
 
 
 def create_video(app: "Emulator", request: Request) -> Response:
-    fields, image = _create_fields(request)
+    host = app.upstream
+    fields, image, multipart = create_fields(request)
+    host.check_form(fields, image, multipart=multipart)
     prompt = _valid_prompt(fields.get("prompt"))
-    model = _text_field(fields, "model", DEFAULT_MODEL)
-    capabilities = app.config.models.get(model)
-    if capabilities is None:
-        raise invalid(
-            "model",
-            f"Invalid 'model': '{model}'. Supported models: {', '.join(app.config.models)}.",
-        )
-    size = _text_field(fields, "size", DEFAULT_SIZE)
-    if size not in capabilities["sizes"]:
-        raise invalid(
-            "size",
-            f"Invalid 'size': '{size}' is not supported by {model}."
-            f" Allowed sizes for {model}: {', '.join(capabilities['sizes'])}.",
-        )
-    seconds = _text_field(fields, "seconds", DEFAULT_SECONDS)
-    allowed_seconds = [str(s) for s in capabilities["seconds"]]
-    if seconds not in allowed_seconds:
-        raise invalid(
-            "seconds",
-            f"Invalid 'seconds': '{seconds}' is not supported by {model}."
-            f" Allowed values: {', '.join(allowed_seconds)}.",
-        )
+    params = host.create_params(app.config.models, fields, image)
     if image is not None:
-        _check_input_reference(image, size)
+        _check_input_reference(image, params.size)
     _moderate(prompt)
     video = app.store.create(
-        model=model,
-        size=size,
-        seconds=seconds,
+        model=params.model,
+        size=params.size,
+        seconds=params.seconds,
         prompt=prompt,
         render_seconds=app.config.render_seconds,
         expires_after=app.config.expires_after,
+        video_id=host.new_video_id(),
     )
     app.stats.count_create()
     return _video_response(app, video)
@@ -89,7 +72,7 @@ def list_videos(app: "Emulator", request: Request) -> Response:
     return Response.json(
         {
             "object": "list",
-            "data": page.data,
+            "data": [app.upstream.present(video) for video in page.data],
             "first_id": page.data[0]["id"] if page.data else None,
             "last_id": page.data[-1]["id"] if page.data else None,
             "has_more": page.has_more,
@@ -118,21 +101,22 @@ def remix_video(app: "Emulator", request: Request, video_id: str) -> Response:
         render_seconds=app.config.render_seconds,
         expires_after=app.config.expires_after,
         remixed_from_video_id=video_id,
+        video_id=app.upstream.new_video_id(),
     )
     app.stats.count_create()
     return _video_response(app, video)
 
 
 def download_content(app: "Emulator", request: Request, video_id: str) -> Response:
-    variant = request.query.get("variant", "video")
-    if variant not in VARIANTS:
-        raise invalid(
-            "variant",
-            f"Invalid 'variant': '{variant}'. Use one of {', '.join(VARIANTS)}.",
-        )
-    app.store.check_downloadable(video_id)
+    host = app.upstream
+    variant = host.content_variant(request.query)
+    host.check_downloadable(app, video_id)
     asset = asset_for(variant, app.config.content_bytes)
-    headers = {"Content-Type": asset.content_type, "Accept-Ranges": "bytes"}
+    headers = {
+        "Content-Type": asset.content_type,
+        "Accept-Ranges": "bytes",
+        **host.content_headers(video_id),
+    }
     try:
         byte_range = parse_range(request.headers.get("Range"), asset.size)
     except RangeNotSatisfiable:
@@ -153,15 +137,18 @@ def download_content(app: "Emulator", request: Request, video_id: str) -> Respon
 
 
 def _video_response(app: "Emulator", video: dict[str, Any]) -> Response:
+    host = app.upstream
     headers = {}
-    if video["status"] in ("queued", "in_progress"):
+    if host.poll_hint and video["status"] in ("queued", "in_progress"):
         # The SDK's poll() waits this long between retrieves.
         headers["openai-poll-after-ms"] = str(app.config.poll_after_ms)
-    return Response.json(video, headers=headers)
+    return Response.json(
+        host.present(video), status=host.video_status(video), headers=headers
+    )
 
 
-def _create_fields(request: Request) -> tuple[dict[str, Any], Part | None]:
-    """The create's fields and its input_reference image part, from multipart or JSON."""
+def create_fields(request: Request) -> tuple[dict[str, Any], Part | None, bool]:
+    """The create's fields, its input_reference image part, and whether it was a form."""
     content_type = request.headers.get("Content-Type") or ""
     boundary = boundary_of(content_type)
     if boundary is not None:
@@ -169,23 +156,17 @@ def _create_fields(request: Request) -> tuple[dict[str, Any], Part | None]:
         if any(name.startswith("input_reference[") for name in parts):
             raise _only_uploads()
         image = parts.pop("input_reference", None)
-        return {name: part.text() for name, part in parts.items()}, image
+        return {name: part.text() for name, part in parts.items()}, image, True
     if content_type.split(";")[0].strip().lower() == "application/json":
         fields = request.json_object()
         if fields.get("input_reference") is not None:
             raise _only_uploads()
-        return fields, None
+        return fields, None, False
     raise ApiError(
         400,
         "Expected a multipart/form-data (or JSON) body with at least a 'prompt'.",
         code="invalid_content_type",
     )
-
-
-def _text_field(fields: dict[str, Any], name: str, default: str) -> str:
-    """A field as the form sends it (a string), or its default when absent or empty."""
-    value = fields.get(name)
-    return default if value is None or value == "" else str(value)
 
 
 def _only_uploads() -> ApiError:

@@ -214,7 +214,9 @@ def test_only_our_delete_action_is_offered(staff_client, user, make_video):
     choices = dict(
         staff_client.get(CHANGELIST).context["action_form"].fields["action"].choices
     )
-    assert choices["delete_selected"] == "Delete selected videos (at OpenAI too)"
+    assert choices["delete_selected"] == (
+        "Delete selected videos (at the host too, where it can)"
+    )
 
 
 def test_single_delete_goes_through_openai(

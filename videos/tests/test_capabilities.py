@@ -1,4 +1,4 @@
-"""One capability table (`SORA_MODELS`) drives the form, its validation and the emulator."""
+"""One capability table (preset + `SORA_MODELS`) drives the form, its validation and the emulator."""
 
 import uuid
 
@@ -14,7 +14,8 @@ GATEWAY_MODELS = {
 
 @pytest.fixture
 def gateway(settings, emulator):
-    settings.SORA_MODELS = GATEWAY_MODELS
+    # Only the gateway's model: the preset's own are removed with null.
+    settings.SORA_MODELS = {"sora-2": None, "sora-2-pro": None, **GATEWAY_MODELS}
     emulator.configure(models=GATEWAY_MODELS)
     return emulator
 

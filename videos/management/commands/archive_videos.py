@@ -66,7 +66,9 @@ class Command(CommandWithExamples):
             except sora.GoneError:
                 services.mark_expired(video)
                 expired += 1
-                self.stderr.write(f"{video.pk}: expired at OpenAI, marked expired")
+                self.stderr.write(
+                    f"{video.pk}: expired at {sora.host_name()}, marked expired"
+                )
             except sora.TransientError as error:
                 failed += 1
                 self.stderr.write(

@@ -17,7 +17,7 @@ logger = logging.getLogger("videos.poller")
 
 class Command(CommandWithExamples):
     help = (
-        "Advance videos: submit pending ones to OpenAI, poll queued and running ones\n"
+        "Advance videos: submit pending ones to the host, poll queued and running ones\n"
         "with per-video backoff (5 s doubling to 20 s), archive completed ones.\n"
         "Safe to run as several processes on PostgreSQL (claims use SELECT ... FOR\n"
         "UPDATE SKIP LOCKED); on SQLite run one. SIGTERM/SIGINT finish the videos in\n"

@@ -9,6 +9,7 @@ import signal
 from django.core.management.base import CommandError, CommandParser
 
 from videos.emulator import EmulatorServer
+from videos.emulator.profiles import PROFILES
 from videos.management.base import CommandWithExamples
 
 _BYTE_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]?)\s*$", re.IGNORECASE)
@@ -42,6 +43,21 @@ Serve a local emulator of OpenAI's Videos API (Sora 2) under /v1, for developmen
 demos and tests: point the product at it with OPENAI_BASE_URL=http://HOST:PORT/v1 and
 any OPENAI_API_KEY (or exactly --api-key, if given). State lives in memory.
 
+Profiles (--profile): behave as one of the hosts that serve this contract today, with
+that host's preset models (the product's own table when the profile is its
+SORA_HOST_PRESET, so SORA_MODELS overrides apply); see docs/HOSTS.md:
+  openai     the contract as OpenAI served it (the default)
+  litellm    LiteLLM's proxy: ids of ~240 chars (base64 of provider, model, upstream
+             id, deployment), retries of its own (x-litellm-num-retries: 0 turns them
+             off), wrapped errors, no DELETE (405), list needs custom_llm_provider,
+             Range and variant ignored, no poll hint
+  vllm-omni  ids video_gen_<hex>, any WxH and whole seconds, one model, no remix or
+             variants, progress 0 until done, a failed job's retrieve is a 500,
+             delete cancels a running job (409 otherwise)
+  sglang     uuid ids, multipart creates need input_reference, seconds an integer,
+             progress 0 then 100, no remix or variants, delete forgets the record,
+             errors as {"detail": ...}
+
 Prompt triggers (anywhere in a create or remix prompt):
   [refuse]  the create is refused at once: 400 moderation_blocked
   [fail]    accepted, then ends "failed" with error generation_failed
@@ -50,8 +66,9 @@ Prompt triggers (anywhere in a create or remix prompt):
 
 Control endpoints (JSON, no API key), for tests and benchmarks:
   POST /_emulator/reset      forget videos, faults and counters; body may override config
-  POST /_emulator/config     change config: render_seconds, content_bytes, expires_after,
-                             poll_after_ms, models
+  POST /_emulator/config     change config: profile, models, render_seconds,
+                             content_bytes, expires_after, poll_after_ms (a profile
+                             without models brings its preset models)
   POST /_emulator/faults     fail the next requests: {"path", "method"?, "kind", "count"?,
                              "retry_after"?, "seconds"?}; kind 429, 500, 503, hang, drop, cut;
                              path is exact, * matching one segment
@@ -62,8 +79,10 @@ Control endpoints (JSON, no API key), for tests and benchmarks:
 
 Examples:
   python manage.py sora_emulator --port 8001 --render-seconds 8
+  python manage.py sora_emulator --profile litellm   # behave as LiteLLM's proxy
   python manage.py sora_emulator --content-bytes 1G      # a 1 GiB generated video body
   curl -X POST 127.0.0.1:8001/_emulator/config -d '{"render_seconds": 2}'
+  curl -X POST 127.0.0.1:8001/_emulator/reset -d '{"profile": "vllm-omni"}'
   curl -X POST 127.0.0.1:8001/_emulator/faults \\
        -d '{"path": "/v1/videos", "method": "POST", "kind": "429", "retry_after": 3}'
   curl -X POST 127.0.0.1:8001/_emulator/faults \\
@@ -77,6 +96,12 @@ class Command(CommandWithExamples):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Default 127.0.0.1.")
+        parser.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default="openai",
+            help="The host to behave as, with its preset models (default openai).",
+        )
         parser.add_argument(
             "--port", type=int, default=8001, help="Default 8001; 0 picks a free port."
         )
@@ -117,6 +142,7 @@ class Command(CommandWithExamples):
             server = EmulatorServer(
                 host,
                 port,
+                profile=options["profile"],
                 render_seconds=options["render_seconds"],
                 content_bytes=options["content_bytes"],
                 expires_after=options["expires_after"],
@@ -136,8 +162,9 @@ class Command(CommandWithExamples):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: server.stop())
         self.stdout.write(
-            f"Sora emulator serving at {server.base_url}"
-            f" (render {options['render_seconds']:g}s). Stop with Ctrl-C."
+            f"Sora emulator serving at {server.base_url} as {options['profile']}"
+            f" ({', '.join(server.app.config.models)};"
+            f" render {options['render_seconds']:g}s). Stop with Ctrl-C."
         )
         server.serve_forever()
         self.stdout.write("Sora emulator stopped.")
