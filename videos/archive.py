@@ -94,7 +94,7 @@ def copy_asset(video: Video, variant: str) -> StoredFile:
     content_type = stream.content_type
     if variant != "video":
         try:
-            content_type = sora.image_type(stream.peek()) or ""
+            content_type = sora.image_type(stream.peek(), stream.content_type) or ""
         except BaseException:
             stream.close()
             raise

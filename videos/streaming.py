@@ -189,7 +189,7 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
 def _verified_image_type(stream: sora.ContentStream) -> str | None:
     """The image type the body's first bytes prove; closes the stream if none."""
     try:
-        found = sora.image_type(stream.peek())
+        found = sora.image_type(stream.peek(), stream.content_type)
     except sora.SoraError:
         found = None
     if found is None:

@@ -216,7 +216,7 @@ def to_upstream_video(
     return UpstreamVideo(
         id=known_id or str(_field(video, "id")),
         status=str(_field(video, "status") or "queued"),
-        progress=_int(_field(video, "progress")),
+        progress=min(max(_int(_field(video, "progress")), 0), 100),
         model=str(_field(video, "model") or ""),
         size=str(_field(video, "size") or ""),
         seconds=_int(_field(video, "seconds")),

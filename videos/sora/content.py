@@ -18,12 +18,18 @@ IMAGE_SIGNATURES = (
 )
 
 
-def image_type(head: bytes) -> str | None:
+UNLABELLED_TYPES = {"", "application/octet-stream", "application/binary"}
+
+
+def image_type(head: bytes, declared: str = "") -> str | None:
     """The image type that a body's first bytes prove, or None if they prove none.
 
     A host that ignores `variant` answers a thumbnail request with the MP4, some
-    even labelled as an image: only the bytes themselves are trusted.
+    even labelled as an image: the bytes must be an image, and the declared type
+    (when the host gives one that says anything) must say so too.
     """
+    if declared not in UNLABELLED_TYPES and not declared.startswith("image/"):
+        return None
     for signature, content_type in IMAGE_SIGNATURES:
         if head.startswith(signature):
             return content_type

@@ -287,3 +287,19 @@ def test_no_openai_type_leaks(emulator, settings):
     with pytest.raises(sora.SoraError) as error:
         sora.fetch_video("video_x")
     assert type(error.value).__module__.startswith("videos.sora.")
+
+
+@pytest.mark.parametrize(
+    ("sample", "declared", "expected"),
+    [
+        ("thumbnail.webp", "image/webp", "image/webp"),
+        ("spritesheet.jpg", "", "image/jpeg"),
+        ("spritesheet.jpg", "application/octet-stream", "image/jpeg"),
+        ("spritesheet.jpg", "video/mp4", None),  # labelled a video: not trusted
+        ("video.mp4", "image/webp", None),  # an MP4 under an image's label
+        ("video.mp4", "video/mp4", None),
+    ],
+)
+def test_an_image_is_one_by_its_bytes_and_its_label(sample, declared, expected):
+    head = (SAMPLES / sample).read_bytes()[:64]
+    assert sora.image_type(head, declared) == expected
