@@ -9,6 +9,7 @@ missed too).
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as `make test` does), and wrk for the pages
 benchmark (`apt-get install wrk`; without it a slower Python load generator is used).
+The media benchmark needs neither: `--only media` runs without them.
 """
 
 import argparse
@@ -29,7 +30,10 @@ BENCHMARKS = {
     "streaming": ("bench_streaming.py", 420, ["--quick", "--repeat", "1"]),
     "pages": ("bench_pages.py", 360, ["--seconds", "5", "--no-experiment"]),
     "poller": ("bench_poller.py", 600, ["--no-sweep"]),
+    "media": ("bench_media.py", 300, ["--repeat", "1", "--no-experiment"]),
 }
+NO_SERVICES = {"media"}
+"""Benchmarks that need neither PostgreSQL nor Redis."""
 
 
 def run_one(name: str, *, quick: bool) -> tuple[BenchResult, float]:
@@ -166,14 +170,15 @@ def main() -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
-    try:
-        harness.check_services()
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    dropped = harness.drop_stale_databases()
-    if dropped:
-        print(f"dropped databases left by killed runs: {', '.join(dropped)}")
+    if set(names) - NO_SERVICES:
+        try:
+            harness.check_services()
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        dropped = harness.drop_stale_databases()
+        if dropped:
+            print(f"dropped databases left by killed runs: {', '.join(dropped)}")
     machine = harness.machine_info()
     print(harness.machine_line(machine), flush=True)
 

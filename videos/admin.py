@@ -88,6 +88,21 @@ class UnconfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArchiveProblemFilter(admin.SimpleListFilter):
+    """Archived files that turned out not to be playable videos."""
+
+    title = "archived file"
+    parameter_name = "archive_problem"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [("yes", "Does not play")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        if self.value() == "yes":
+            return queryset.exclude(archive_problem="")
+        return queryset
+
+
 class UserFilter(admin.SimpleListFilter):
     """One user's videos: the target of the users admin's "Videos" link.
 
@@ -137,7 +152,22 @@ POLLER_FIELDS = [
     "last_transient_error",
     "stuck_since",
 ]
+MEDIA_FIELDS = [
+    "duration",
+    "width",
+    "height",
+    "frame_rate",
+    "video_codec",
+    "audio_codec",
+    "bit_rate",
+    "probed_at",
+    "sprite_columns",
+    "sprite_rows",
+    "sprite_count",
+    "sprite_interval",
+]
 ARCHIVE_FIELDS = [
+    "archive_problem",
     "archived_video",
     "archived_thumbnail",
     "archived_spritesheet",
@@ -171,6 +201,7 @@ class VideoAdmin(admin.ModelAdmin):
         "is_stuck",
         "is_unconfirmed",
         "is_archived",
+        "plays",
         "created_at",
     ]
     list_display_links = ["thumbnail", "short_prompt"]
@@ -181,6 +212,7 @@ class VideoAdmin(admin.ModelAdmin):
         "hidden",
         StuckFilter,
         UnconfirmedFilter,
+        ArchiveProblemFilter,
         UserFilter,
         # Not date_hierarchy: it scans every row for its dates on each page load.
         ("created_at", admin.DateFieldListFilter),
@@ -202,6 +234,7 @@ class VideoAdmin(admin.ModelAdmin):
         "give_up",
         "archive_now",
         "verify_archive",
+        "reread_media",
         "delete_selected",
     ]
 
@@ -213,6 +246,7 @@ class VideoAdmin(admin.ModelAdmin):
         *TIMESTAMP_FIELDS,
         *POLLER_FIELDS,
         *ARCHIVE_FIELDS,
+        *MEDIA_FIELDS,
     ]
     fieldsets = [
         (None, {"fields": ["player", "thumbnail_preview"]}),
@@ -222,6 +256,7 @@ class VideoAdmin(admin.ModelAdmin):
         ("Timestamps", {"fields": TIMESTAMP_FIELDS, "classes": ["collapse"]}),
         ("Poller", {"fields": POLLER_FIELDS, "classes": ["collapse"]}),
         ("Archived copy", {"fields": ARCHIVE_FIELDS}),
+        ("What the file holds", {"fields": MEDIA_FIELDS}),
     ]
 
     class Media:
@@ -263,6 +298,13 @@ class VideoAdmin(admin.ModelAdmin):
     )
     def is_unconfirmed(self, video: Video) -> bool:
         return video.is_unconfirmed
+
+    @admin.display(description="Plays", boolean=True, ordering="archive_problem")
+    def plays(self, video: Video) -> bool | None:
+        """Unknown (None) until the archived file has been read."""
+        if video.probed_at is None:
+            return None
+        return not video.archive_problem
 
     @admin.display(description="Archived", boolean=True, ordering="archived_at")
     def is_archived(self, video: Video) -> bool:
@@ -411,6 +453,23 @@ class VideoAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "Not archived: " + "; ".join(failures), messages.ERROR
             )
+
+    @admin.action(
+        description="Re-read archived files (facts, poster, spritesheet)",
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def reread_media(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+        read, problems = 0, []
+        for video in queryset.filter(archived_at__isnull=False).select_related(None):
+            made = archive.refresh_media(video)
+            read += 1
+            if made.changes.get("archive_problem"):
+                problems.append(
+                    f"{video.short_prompt}: {made.changes['archive_problem']}"
+                )
+        self.message_user(request, f"Read {read} archived file(s).", messages.SUCCESS)
+        if problems:
+            self.message_user(request, "; ".join(problems), messages.ERROR)
 
     @admin.action(
         description="Re-verify archived files (size and SHA-256)",

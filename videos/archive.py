@@ -8,7 +8,9 @@ hashed on the way, and its length checked against the upstream's Content-Length
 before the row points at it.
 
 An image is kept only if its bytes are an image: hosts that ignore `variant` answer
-a thumbnail request with the MP4 (docs/hosts.md).
+a thumbnail request with the MP4 (docs/hosts.md). Then the copied MP4 is read
+(`videos.artwork`): its real facts are recorded, and where the host gave no real
+poster or spritesheet, ours are made from it.
 """
 
 import hashlib
@@ -23,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from videos import sora
+from videos import artwork, sora
 from videos.models import Video
 
 logger = logging.getLogger(__name__)
@@ -138,8 +140,21 @@ def archive_video(video: Video) -> Video:
             _delete_quietly(copy.name)
         raise
     mp4 = stored["archived_video"]
+    try:
+        made = artwork.derive(
+            video.pk,
+            mp4.name,
+            need_poster="archived_thumbnail" not in stored,
+            need_spritesheet="archived_spritesheet" not in stored,
+            host_spritesheet=getattr(stored.get("archived_spritesheet"), "name", ""),
+        )
+    except BaseException:
+        for copy in stored.values():
+            _delete_quietly(copy.name)
+        raise
     changes = {
         **{field: copy.name for field, copy in stored.items()},
+        **made.changes,
         "archive_size": mp4.size,
         "archive_sha256": mp4.sha256,
         "archived_at": timezone.now(),
@@ -152,6 +167,7 @@ def archive_video(video: Video) -> Video:
         # Deleted, or archived by someone else, while we copied: keep nothing.
         for copy in stored.values():
             _delete_quietly(copy.name)
+        artwork.discard(made.files)
         video.refresh_from_db()
         return video
     for name, value in changes.items():
@@ -160,6 +176,48 @@ def archive_video(video: Video) -> Video:
         "video %s: archived %d bytes, sha256 %s", video.pk, mp4.size, mp4.sha256
     )
     return video
+
+
+def refresh_media(video: Video) -> artwork.Artwork:
+    """Read an archived video again: its facts, and the pictures it lacks.
+
+    For videos archived before the product read its files (or to re-check one). A
+    poster or spritesheet that is missing, or not an image (an MP4 kept under an
+    image's name), is made anew and the old file removed. Returns what was done.
+    """
+    replaced = [
+        getattr(video, field).name
+        for field in ("archived_thumbnail", "archived_spritesheet")
+        if getattr(video, field) and not _is_image_name(getattr(video, field).name)
+    ]
+    need_poster = (
+        not video.archived_thumbnail or video.archived_thumbnail.name in replaced
+    )
+    need_sheet = (
+        not video.archived_spritesheet or video.archived_spritesheet.name in replaced
+    )
+    made = artwork.derive(
+        video.pk,
+        video.archived_video.name,
+        need_poster=need_poster,
+        need_spritesheet=need_sheet,
+        host_spritesheet="" if need_sheet else video.archived_spritesheet.name,
+    )
+    updated = Video.objects.filter(pk=video.pk, archived_at__isnull=False).update(
+        **made.changes
+    )
+    if not updated:
+        artwork.discard(made.files)
+        return artwork.Artwork()
+    for name, value in made.changes.items():
+        setattr(video, name, value)
+    if made.files:
+        artwork.discard(replaced)
+    return made
+
+
+def _is_image_name(name: str) -> bool:
+    return (mimetypes.guess_type(name)[0] or "").startswith("image/")
 
 
 def _copy_image(video: Video, variant: str) -> StoredFile | None:

@@ -113,6 +113,26 @@ class Video(models.Model):
     archived_spritesheet = models.FileField(
         upload_to=archive_upload_path, blank=True, max_length=200
     )
+    # What the archived MP4 really holds (videos/media.py reads it): hosts' own words
+    # about length and size are not trusted.
+    duration = models.FloatField("duration (s)", null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True)
+    video_codec = models.CharField(max_length=32, blank=True)
+    audio_codec = models.CharField(max_length=32, blank=True)
+    bit_rate = models.BigIntegerField("bit rate (bit/s)", null=True, blank=True)
+    probed_at = models.DateTimeField(null=True, blank=True)
+    archive_problem = models.TextField(
+        blank=True,
+        help_text="Why the archived file is not a playable video (kept out of the "
+        "player, flagged for admins); empty when it is fine.",
+    )
+    # Our own spritesheet's grid (None when the host's own was kept: unknown layout).
+    sprite_columns = models.PositiveSmallIntegerField(null=True, blank=True)
+    sprite_rows = models.PositiveSmallIntegerField(null=True, blank=True)
+    sprite_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    sprite_interval = models.FloatField(null=True, blank=True)
     archive_size = models.BigIntegerField(null=True, blank=True)
     archive_sha256 = models.CharField("archive SHA-256", max_length=64, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -174,6 +194,54 @@ class Video(models.Model):
         if self.archived_at:
             return bool(self.archived_thumbnail)
         return self.host_profile.variants
+
+    @property
+    def is_playable(self) -> bool:
+        """Completed, and not an archived file that turned out not to be a video."""
+        return self.is_completed and not self.archive_problem
+
+    @property
+    def has_scrub_preview(self) -> bool:
+        """Our own spritesheet, whose grid we know, for the list page's scrubbing."""
+        return bool(self.archived_spritesheet and self.sprite_count)
+
+    @property
+    def orientation(self) -> str:
+        """portrait, landscape or square: by the file's real size, else as asked for."""
+        width, height = self.width, self.height
+        if not (width and height):
+            asked_width, _, asked_height = self.size.partition("x")
+            if not (asked_width.isdigit() and asked_height.isdigit()):
+                return "landscape"
+            width, height = int(asked_width), int(asked_height)
+        if width == height:
+            return "square"
+        return "portrait" if height > width else "landscape"
+
+    @property
+    def length_differs(self) -> bool:
+        """The file's real length is not what was asked for (and paid)."""
+        return self.duration is not None and abs(self.duration - self.seconds) >= 0.5
+
+    @property
+    def codecs(self) -> str:
+        """ "H264 video, AAC audio", for people."""
+        parts = [f"{self.video_codec.upper()} video"] if self.video_codec else []
+        if self.audio_codec:
+            parts.append(f"{self.audio_codec.upper()} audio")
+        elif self.video_codec:
+            parts.append("no audio")
+        return ", ".join(parts)
+
+    @property
+    def bit_rate_mbps(self) -> float | None:
+        return None if self.bit_rate is None else self.bit_rate / 1_000_000
+
+    @property
+    def display_duration(self) -> str:
+        """The real length as m:ss (the asked-for length until the file is read)."""
+        seconds = round(self.duration) if self.duration is not None else self.seconds
+        return f"{seconds // 60}:{seconds % 60:02d}"
 
     @property
     def is_archived(self) -> bool:

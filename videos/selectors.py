@@ -65,4 +65,13 @@ LIST_FIELDS = (
     "archived_at",
     "archived_thumbnail",
     "archived_video",
+    "archived_spritesheet",
+    "archive_problem",
+    "unconfirmed_since",
+    "duration",
+    "width",
+    "height",
+    "sprite_columns",
+    "sprite_rows",
+    "sprite_count",
 )

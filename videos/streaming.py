@@ -67,6 +67,14 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             title="Not ready yet",
             message="This video is still being made; it can be played once it is done.",
         )
+    if variant == "video" and video.archive_problem:
+        return content_error(
+            request,
+            status=404,
+            title="This video's file does not play",
+            message="The copy we kept of this video turned out not to be a playable "
+            "video. An administrator has been told.",
+        )
     archived = getattr(video, ARCHIVED_FIELDS[variant])
     if archived and variant != "video" and not _is_image_name(archived.name):
         archived = None  # kept before images were checked: never serve it as one

@@ -2,7 +2,9 @@
 
 `EmulatorServer` serves the upstream's wire contract (SORA_API.md) under `/v1`, with
 state in memory, prompt triggers (see `triggers`) and control endpoints under
-`/_emulator/` (see `control.EmulatorClient`). Its `profile` makes it behave as one of
+`/_emulator/` (see `control.EmulatorClient`). A completed video's content is a real
+MP4 of the size and length it asked for, with a WebP thumbnail and spritesheet made
+from it, each made once and kept in a clip cache on disk (see `clips`). Its `profile` makes it behave as one of
 the hosts that serve the contract today (see `profiles` and `litellm`). Run it with
 `manage.py sora_emulator`. Never used in production.
 """

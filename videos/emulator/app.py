@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import control_api, moderations_api, videos_api
+from .clips import ClipCache
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultBook, path_matches
@@ -89,11 +90,20 @@ ROUTES = (
 
 
 class Emulator:
-    """The fake upstream's state (videos, faults, counters, config) and request dispatch."""
+    """The fake upstream's state (videos, faults, counters, config, clip cache) and
+    request dispatch."""
 
-    def __init__(self, *, defaults: EmulatorConfig, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        defaults: EmulatorConfig,
+        api_key: str | None = None,
+        clips: ClipCache | None = None,
+    ) -> None:
         self.defaults = defaults
         self.api_key = api_key
+        self.clips = clips or ClipCache.at()
+        """Where completed videos' clips and pictures are made and kept (`clips`)."""
         self.store = VideoStore()
         self.faults = FaultBook()
         self.stats = Stats()

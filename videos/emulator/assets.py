@@ -1,10 +1,15 @@
-"""The bytes behind `GET /v1/videos/{id}/content`: committed samples or a generated body.
+"""The bytes behind `GET /v1/videos/{id}/content`: a real clip's files, or a generated body.
 
-Every completed video shows the same small sample MP4, thumbnail and spritesheet (see
-samples/README.md). For tests and benchmarks of large downloads, the `video` variant can
-instead be a generated body of any size: byte ``i`` is ``i % 256``, so any range can be
-checked without a reference copy, and it is served from one reusable buffer so a 1 GiB
-body costs 1 MiB of memory.
+A completed video's `video` is a real MP4 of its `size` and `seconds`, and its
+`thumbnail` and `spritesheet` are WebP pictures made from that MP4, all made once and
+kept on disk by `clips.ClipCache`; they are served from their files a chunk at a time
+(any byte range, never a whole file in memory). Hosts without variants answer only the
+`video` (or, behind LiteLLM, the MP4 whatever was asked): see `profiles`.
+
+For tests and benchmarks of large downloads, the `video` variant can instead be a
+generated body of any size (`content_bytes`, which wins over the clip): byte ``i`` is
+``i % 256``, so any range can be checked without a reference copy, and it is served
+from one reusable buffer so a 1 GiB body costs 1 MiB of memory.
 """
 
 import functools
@@ -12,18 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .clips import ClipCache, ClipSpec
+
 CHUNK_SIZE = 1024 * 1024
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 CONTENT_TYPES = {
     "video": "video/mp4",
     "thumbnail": "image/webp",
-    "spritesheet": "image/jpeg",
-}
-_SAMPLE_FILES = {
-    "video": "video.mp4",
-    "thumbnail": "thumbnail.webp",
-    "spritesheet": "spritesheet.jpg",
+    "spritesheet": "image/webp",
 }
 VARIANTS = tuple(CONTENT_TYPES)
 
@@ -32,11 +33,6 @@ VARIANTS = tuple(CONTENT_TYPES)
 def _pattern_buffer() -> memoryview:
     # One chunk plus one period, so a full chunk can start at any phase of the pattern.
     return memoryview(bytes(range(256)) * (CHUNK_SIZE // 256 + 1))
-
-
-@functools.cache
-def sample_bytes(variant: str) -> bytes:
-    return (SAMPLES_DIR / _SAMPLE_FILES[variant]).read_bytes()
 
 
 def generated_bytes(start: int, length: int) -> bytes:
@@ -50,35 +46,66 @@ class Asset:
 
     content_type: str
     size: int
-    data: bytes | None = None
-    """The whole body for a sample; None for a generated body."""
+    path: Path | None = None
+    """The file holding the body (a clip or a picture); None for a generated body."""
+    encoded: bool = False
+    """Whether making this asset encoded a clip (a cache miss), for the stats."""
 
     @classmethod
-    def sample(cls, variant: str) -> "Asset":
-        data = sample_bytes(variant)
-        return cls(content_type=CONTENT_TYPES[variant], size=len(data), data=data)
+    def file(cls, path: Path, content_type: str, *, encoded: bool = False) -> "Asset":
+        return cls(
+            content_type=content_type,
+            size=path.stat().st_size,
+            path=path,
+            encoded=encoded,
+        )
 
     @classmethod
     def generated(cls, size: int) -> "Asset":
         return cls(content_type=CONTENT_TYPES["video"], size=size)
 
-    def chunks(self, start: int, stop: int) -> Iterator[memoryview]:
-        """Bytes [start, stop) in chunks of at most CHUNK_SIZE, without copying."""
-        source = memoryview(self.data) if self.data is not None else None
+    def chunks(self, start: int, stop: int) -> Iterator[memoryview | bytes]:
+        """Bytes [start, stop) in chunks of at most CHUNK_SIZE (the generated body's
+        without copying)."""
+        if self.path is not None:
+            yield from _file_chunks(self.path, start, stop)
+            return
         pattern = _pattern_buffer()
         position = start
         while position < stop:
             length = min(CHUNK_SIZE, stop - position)
-            if source is not None:
-                yield source[position : position + length]
-            else:
-                phase = position % 256
-                yield pattern[phase : phase + length]
+            phase = position % 256
+            yield pattern[phase : phase + length]
             position += length
 
 
-def asset_for(variant: str, content_bytes: int | None) -> Asset:
-    """The body served for a variant under the current `content_bytes` setting."""
+def _file_chunks(path: Path, start: int, stop: int) -> Iterator[bytes]:
+    # Cached files are never rewritten once published, so the size read when the
+    # response was framed still holds.
+    with path.open("rb") as file:
+        file.seek(start)
+        position = start
+        while position < stop:
+            chunk = file.read(min(CHUNK_SIZE, stop - position))
+            if not chunk:
+                raise OSError(f"{path.name} ended at byte {position} of {stop}")
+            yield chunk
+            position += len(chunk)
+
+
+def asset_for(
+    variant: str,
+    *,
+    size: str,
+    seconds: str,
+    content_bytes: int | None,
+    clips: ClipCache,
+) -> Asset:
+    """The body served for a variant of a video of `size` and `seconds`.
+
+    Raises clips.ClipError if its clip cannot be made.
+    """
     if variant == "video" and content_bytes is not None:
         return Asset.generated(content_bytes)
-    return Asset.sample(variant)
+    cached = clips.get(variant, ClipSpec.of(size, seconds))
+    return Asset.file(cached.path, CONTENT_TYPES[variant], encoded=cached.encoded)

@@ -36,7 +36,8 @@ class EmulatorConfig:
     render_seconds: float = 8.0
     """Time from create to completion (the first tenth of it is spent `queued`)."""
     content_bytes: int | None = None
-    """If set, the `video` variant is a generated body of this many bytes."""
+    """If set, the `video` variant is a generated body of this many bytes instead of
+    the video's clip (its thumbnail and spritesheet still come from the clip)."""
     expires_after: float = 3600.0
     """Seconds from completion until the assets expire."""
     poll_after_ms: int = 1000

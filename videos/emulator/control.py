@@ -67,7 +67,8 @@ class EmulatorClient:
         return self._call("POST", "/_emulator/faults", fault)["faults"]
 
     def stats(self) -> dict[str, Any]:
-        """{"requests": {"METHOD /route": n}, "retrieves": {video_id: n}, "creates": n}."""
+        """{"requests": {"METHOD /route": n}, "retrieves": {video_id: n}, "creates": n,
+        "streams_completed": n, "streams_aborted": n, "clips_encoded": n}."""
         return self._call("GET", "/_emulator/stats")
 
     def expire(self, video_id: str) -> dict[str, Any]:

@@ -58,8 +58,9 @@ class CreateParams:
 class Host:
     """OpenAI's Videos API as OpenAI served it: the reference the other hosts differ from.
 
-    Models, sizes and lengths must be in the configured table; content has thumbnails,
-    spritesheets and byte ranges; errors are `{"error": {message, type, param, code}}`.
+    Models, sizes and lengths must be in the configured table; content has thumbnails
+    and spritesheets (WebP, made from the video's clip) and byte ranges; errors are
+    `{"error": {message, type, param, code}}`.
     """
 
     name = "openai"

@@ -3,10 +3,12 @@
 Standard library only (`ThreadingHTTPServer`, one daemon thread per connection). It
 speaks HTTP/1.1 with keep-alive, as the SDK's connection pool expects, so every answer is
 framed by a Content-Length; request bodies may come with a Content-Length or chunked.
-Downloads are written in 1 MiB chunks straight from the asset (never a whole body in
-memory), and a client that goes away mid-body is no error worth a traceback.
+Downloads are written in 1 MiB chunks straight from the asset (a cached clip's file, or
+the generated body; never a whole body in memory), and a client that goes away mid-body
+is no error worth a traceback.
 
-It is a development and test tool: all state is in memory and lost on stop.
+It is a development and test tool: all state is in memory and lost on stop, except the
+clip cache (`clips`), a directory of test clips kept between runs.
 """
 
 import logging
@@ -16,10 +18,12 @@ import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from .app import Emulator
+from .clips import ClipCache
 from .config import EmulatorConfig
 from .errors import ApiError
 from .wire import Request, Response
@@ -295,7 +299,9 @@ class EmulatorServer:
     picks a free one), so `port` and the URLs are known before serving starts.
     `profile` picks the host to behave as (openai, litellm, vllm-omni, sglang); its
     models are `models` if given, else that host's preset table (the product's own
-    resolved table when the profile is its `SORA_HOST_PRESET`).
+    resolved table when the profile is its `SORA_HOST_PRESET`). Completed videos' clips
+    are made in and served from `clip_cache` (default: `clips.default_directory()`,
+    which `SORA_EMULATOR_CLIP_CACHE` sets).
     """
 
     def __init__(
@@ -310,6 +316,7 @@ class EmulatorServer:
         expires_after: float = 3600.0,
         poll_after_ms: int = 1000,
         api_key: str | None = None,
+        clip_cache: str | Path | None = None,
     ) -> None:
         settings: dict[str, Any] = {
             "profile": profile,
@@ -326,7 +333,9 @@ class EmulatorServer:
             defaults = EmulatorConfig().with_overrides(settings)
         except ApiError as error:
             raise ValueError(error.message) from None
-        self.app = Emulator(defaults=defaults, api_key=api_key or None)
+        self.app = Emulator(
+            defaults=defaults, api_key=api_key or None, clips=ClipCache.at(clip_cache)
+        )
         self._host = host
         self._httpd = _HTTPServer((host, port), self.app)
         self._thread: threading.Thread | None = None

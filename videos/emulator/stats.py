@@ -3,7 +3,8 @@
 The questions tests ask are "how many creates reached the upstream" (no double paid
 videos), "how often was this video polled" (backoff) and "did the proxy let go of the
 upstream when its viewer left"; hence per-route counts, per-video retrieve counts, the
-number of accepted creates, and content bodies sent in full or abandoned mid-way.
+number of accepted creates, content bodies sent in full or abandoned mid-way, and how
+many clips had to be encoded (the rest came from the clip cache).
 """
 
 import threading
@@ -30,6 +31,7 @@ class Stats:
         self._retrieves: Counter[str] = Counter()
         self._creates = 0
         self._streams: Counter[str] = Counter()
+        self._clips_encoded = 0
 
     def clear(self) -> None:
         with self._lock:
@@ -37,6 +39,7 @@ class Stats:
             self._retrieves.clear()
             self._creates = 0
             self._streams.clear()
+            self._clips_encoded = 0
 
     def count_request(self, route_key: str) -> None:
         with self._lock:
@@ -56,6 +59,11 @@ class Stats:
         with self._lock:
             self._streams["completed" if completed else "aborted"] += 1
 
+    def count_clip_encoded(self) -> None:
+        """One clip encoded for a download (it was not in the clip cache yet)."""
+        with self._lock:
+            self._clips_encoded += 1
+
     def to_json(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -64,4 +72,5 @@ class Stats:
                 "creates": self._creates,
                 "streams_completed": self._streams["completed"],
                 "streams_aborted": self._streams["aborted"],
+                "clips_encoded": self._clips_encoded,
             }

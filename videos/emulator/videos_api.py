@@ -4,18 +4,24 @@ Validation mirrors what the product must expect from the real upstream: the mode
 and seconds must be offered (per the configured models), the prompt 1-4000 characters,
 an input_reference image a JPEG, PNG or WebP of exactly the requested size.
 
+Content is a real clip of the video's size and length, with a WebP thumbnail and
+spritesheet made from it (see `assets` and `clips`), or the generated body of
+`content_bytes`, with byte ranges and HEAD.
+
 These are OpenAI's behaviours; the host being emulated (`app.upstream`, see `profiles`)
 checks the create's fields, shapes the video object, refuses content and renders errors
 its own way, and replaces whole handlers where a route works differently.
 """
 
 import io
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
 from . import triggers
 from .assets import asset_for
+from .clips import ClipError
 from .errors import ApiError, invalid
 from .multipart import Part, boundary_of, parse_form
 from .ranges import RangeNotSatisfiable, parse_range, unsatisfied_range
@@ -23,6 +29,8 @@ from .wire import Request, Response
 
 if TYPE_CHECKING:
     from .app import Emulator
+
+logger = logging.getLogger("videos.emulator")
 
 MAX_PROMPT_CHARS = 4000
 DEFAULT_PAGE_SIZE = 20
@@ -111,7 +119,25 @@ def download_content(app: "Emulator", request: Request, video_id: str) -> Respon
     host = app.upstream
     variant = host.content_variant(request.query)
     host.check_downloadable(app, video_id)
-    asset = asset_for(variant, app.config.content_bytes)
+    video = app.store.retrieve(video_id)
+    try:
+        asset = asset_for(
+            variant,
+            size=video["size"],
+            seconds=video["seconds"],
+            content_bytes=app.config.content_bytes,
+            clips=app.clips,
+        )
+    except ClipError as error:
+        logger.warning("No %s for video %s: %s", variant, video_id, error)
+        raise ApiError(
+            500,
+            f"The emulator could not make this video's {variant}: {error}.",
+            type="server_error",
+            code="server_error",
+        ) from error
+    if asset.encoded:
+        app.stats.count_clip_encoded()
     headers = {
         "Content-Type": asset.content_type,
         "Accept-Ranges": "bytes",

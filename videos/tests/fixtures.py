@@ -2,8 +2,6 @@
 
 import pytest
 
-from videos.tests.helpers import SAMPLES
-
 # Models are imported inside the fixtures: plugins load before Django is set up.
 
 
@@ -38,8 +36,21 @@ def make_video(db):
 
 
 @pytest.fixture
-def sample_bytes() -> bytes:
-    return (SAMPLES / "video.mp4").read_bytes()
+def clip_bytes(emulator_server):
+    """What the session's emulator serves for a completed video of this size and length."""
+    from videos.emulator.clips import ClipSpec
+
+    def read(variant: str = "video", size: str = "1280x720", seconds: int = 4) -> bytes:
+        spec = ClipSpec.of(size, seconds)
+        return emulator_server.app.clips.get(variant, spec).path.read_bytes()
+
+    return read
+
+
+@pytest.fixture
+def sample_bytes(clip_bytes) -> bytes:
+    """The MP4 of a completed 1280x720, 4-second video (the fixtures' default)."""
+    return clip_bytes()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from videos import poller, services
 from videos.models import Video
-from videos.tests.helpers import SAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -57,12 +56,12 @@ def test_completion_archives_all_three_assets(user, emulator, media, sample_byte
     assert video.archive_sha256 == hashlib.sha256(sample_bytes).hexdigest()
     assert (media / video.archived_video.name).read_bytes() == sample_bytes
     assert video.archived_thumbnail.name.endswith(".webp")
-    assert video.archived_spritesheet.name.endswith(".jpg")
+    assert video.archived_spritesheet.name.endswith(".webp")
     assert video.next_poll_at is None
 
 
 def test_archived_video_plays_after_the_upstream_is_gone(
-    user, client_for, emulator, sample_bytes, settings
+    user, client_for, emulator, sample_bytes, clip_bytes, settings
 ):
     video = finish(user, emulator)
     emulator.expire(video.openai_video_id)  # upstream now answers 404
@@ -88,7 +87,7 @@ def test_archived_video_plays_after_the_upstream_is_gone(
     assert response["Content-Range"] == f"bytes */{len(sample_bytes)}"
 
     thumbnail = client.get(url + "?variant=thumbnail")
-    assert body(thumbnail) == (SAMPLES / "thumbnail.webp").read_bytes()
+    assert body(thumbnail) == clip_bytes("thumbnail")
     assert thumbnail["Content-Type"] == "image/webp"
 
 

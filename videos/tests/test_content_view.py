@@ -3,7 +3,6 @@
 import pytest
 
 from videos.models import Video
-from videos.tests.helpers import SAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +65,14 @@ def test_download_sets_a_readable_filename(user_client, user, completed_video):
     response.close()
 
 
-def test_thumbnail_variant_is_cached_privately(user_client, user, completed_video):
+def test_thumbnail_variant_is_cached_privately(
+    user_client, user, completed_video, clip_bytes
+):
     video = completed_video(user)
     response = user_client.get(f"/videos/{video.pk}/content/?variant=thumbnail")
     assert response["Content-Type"] == "image/webp"
     assert response["Cache-Control"] == "private, max-age=3600"
-    assert body(response) == (SAMPLES / "thumbnail.webp").read_bytes()
+    assert body(response) == clip_bytes("thumbnail")
 
 
 def test_unknown_variant_is_404(user_client, user, completed_video):

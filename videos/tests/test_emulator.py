@@ -22,9 +22,11 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from videos.emulator import EmulatorServer
-from videos.emulator.assets import CHUNK_SIZE, generated_bytes, sample_bytes
+from videos.emulator.assets import CHUNK_SIZE, generated_bytes
+from videos.emulator.clips import ClipSpec
 from videos.emulator.control import EmulatorClient, EmulatorControlError
 from videos.management.commands.sora_emulator import parse_byte_size
+from videos.tests.helpers import SAMPLES
 
 API_KEY = "sk-test-emulator"
 VIDEO_KEYS = {
@@ -165,6 +167,16 @@ def completed(
 ) -> dict:
     video = create(emulator, prompt, **fields)
     return emulator.complete(video["id"])
+
+
+def clip_bytes(
+    server: EmulatorServer,
+    variant: str = "video",
+    size: str = "720x1280",
+    seconds: str = "4",
+) -> bytes:
+    """What the server's clip cache holds for a variant of a clip (made if missing)."""
+    return server.app.clips.get(variant, ClipSpec.of(size, seconds)).path.read_bytes()
 
 
 def retrieve(emulator: EmulatorClient, video_id: str) -> Reply:
@@ -754,10 +766,10 @@ def test_remix_triggers_apply(emulator):
         (None, "video/mp4"),
         ("video", "video/mp4"),
         ("thumbnail", "image/webp"),
-        ("spritesheet", "image/jpeg"),
+        ("spritesheet", "image/webp"),
     ],
 )
-def test_content_of_each_variant(emulator, variant, content_type):
+def test_content_of_each_variant(emulator, emulator_server, variant, content_type):
     video = completed(emulator)
     query = {"variant": variant} if variant else None
 
@@ -774,19 +786,22 @@ def test_content_of_each_variant(emulator, variant, content_type):
     assert reply.headers["Accept-Ranges"] == "bytes"
     assert int(reply.headers["Content-Length"]) == len(reply.body)
     assert "Content-Disposition" not in reply.headers
-    assert reply.body == sample_bytes(variant or "video")
+    assert reply.body == clip_bytes(emulator_server, variant or "video")
+    if content_type == "video/mp4":
+        assert reply.body[4:8] == b"ftyp"
+    else:
+        assert Image.open(io.BytesIO(reply.body)).format == "WEBP"
 
 
-def test_the_samples_are_what_they_claim():
-    mp4 = sample_bytes("video")
+def test_the_committed_samples_are_what_they_claim():
+    # No longer served (the emulator makes real clips); tests use them as fixtures.
+    mp4 = (SAMPLES / "video.mp4").read_bytes()
     assert mp4[4:8] == b"ftyp"
     assert mp4.index(b"moov") < mp4.index(b"mdat")  # +faststart: playable while loading
-    assert Image.open(io.BytesIO(sample_bytes("thumbnail"))).format == "WEBP"
-    assert Image.open(io.BytesIO(sample_bytes("spritesheet"))).format == "JPEG"
-    assert (
-        sum(len(sample_bytes(v)) for v in ("video", "thumbnail", "spritesheet"))
-        < 500_000
-    )
+    assert Image.open(SAMPLES / "thumbnail.webp").format == "WEBP"
+    assert Image.open(SAMPLES / "spritesheet.jpg").format == "JPEG"
+    files = ("video.mp4", "thumbnail.webp", "spritesheet.jpg")
+    assert sum((SAMPLES / name).stat().st_size for name in files) < 500_000
 
 
 def test_unknown_variant_is_400(emulator):
@@ -835,67 +850,77 @@ def test_content_expires_after_expires_after(emulator):
     assert content(emulator, video["id"]).error()["code"] == "video_expired"
 
 
-def test_head_gives_the_headers_only(emulator):
+def test_head_gives_the_headers_only(emulator, emulator_server):
     video = completed(emulator)
 
     reply = call(emulator, "HEAD", f"/v1/videos/{video['id']}/content")
 
     assert reply.status == 200
     assert reply.body == b""
-    assert int(reply.headers["Content-Length"]) == len(sample_bytes("video"))
+    assert int(reply.headers["Content-Length"]) == len(clip_bytes(emulator_server))
 
 
-MP4_SIZE = len(sample_bytes("video"))
-
-
+# Ranges of the MP4, whose size is `n` bytes (the default 720x1280, 4 s clip's).
 @pytest.mark.parametrize(
     ("range_header", "start", "end"),
     [
-        ("bytes=0-99", 0, 99),
-        ("bytes=1000-", 1000, MP4_SIZE - 1),
-        ("bytes=-500", MP4_SIZE - 500, MP4_SIZE - 1),
-        ("bytes=10-999999999", 10, MP4_SIZE - 1),
-        ("bytes=-999999999", 0, MP4_SIZE - 1),
-        (f"bytes={MP4_SIZE - 1}-{MP4_SIZE - 1}", MP4_SIZE - 1, MP4_SIZE - 1),
+        ("bytes=0-99", lambda n: 0, lambda n: 99),
+        (lambda n: "bytes=1000-", lambda n: 1000, lambda n: n - 1),
+        ("bytes=-500", lambda n: n - 500, lambda n: n - 1),
+        ("bytes=10-999999999", lambda n: 10, lambda n: n - 1),
+        ("bytes=-999999999", lambda n: 0, lambda n: n - 1),
+        (lambda n: f"bytes={n - 1}-{n - 1}", lambda n: n - 1, lambda n: n - 1),
     ],
 )
-def test_a_single_range_is_206(emulator, range_header, start, end):
+def test_a_single_range_is_206(emulator, emulator_server, range_header, start, end):
+    mp4 = clip_bytes(emulator_server)
+    size = len(mp4)
+    header = range_header(size) if callable(range_header) else range_header
+    start, end = start(size), end(size)
     video = completed(emulator)
 
-    reply = content(emulator, video["id"], headers={"Range": range_header})
+    reply = content(emulator, video["id"], headers={"Range": header})
 
     assert reply.status == 206
-    assert reply.headers["Content-Range"] == f"bytes {start}-{end}/{MP4_SIZE}"
+    assert reply.headers["Content-Range"] == f"bytes {start}-{end}/{size}"
     assert int(reply.headers["Content-Length"]) == end - start + 1
     assert reply.headers["Content-Type"] == "video/mp4"
-    assert reply.body == sample_bytes("video")[start : end + 1]
+    assert reply.body == mp4[start : end + 1]
 
 
 @pytest.mark.parametrize(
-    "range_header", [f"bytes={MP4_SIZE}-", "bytes=999999999-1000000000", "bytes=-0"]
+    "range_header",
+    [
+        lambda n: f"bytes={n}-",
+        lambda n: "bytes=999999999-1000000000",
+        lambda n: "bytes=-0",
+    ],
 )
-def test_an_unsatisfiable_range_is_416(emulator, range_header):
+def test_an_unsatisfiable_range_is_416(emulator, emulator_server, range_header):
+    size = len(clip_bytes(emulator_server))
     video = completed(emulator)
 
-    reply = content(emulator, video["id"], headers={"Range": range_header})
+    reply = content(emulator, video["id"], headers={"Range": range_header(size)})
 
     assert reply.status == 416
-    assert reply.headers["Content-Range"] == f"bytes */{MP4_SIZE}"
+    assert reply.headers["Content-Range"] == f"bytes */{size}"
 
 
 @pytest.mark.parametrize(
     "range_header", ["bytes=9-2", "bytes=0-1,5-6", "items=0-1", "bytes=abc", "bytes=-"]
 )
-def test_a_malformed_or_multiple_range_gets_the_full_body(emulator, range_header):
+def test_a_malformed_or_multiple_range_gets_the_full_body(
+    emulator, emulator_server, range_header
+):
     video = completed(emulator)
 
     reply = content(emulator, video["id"], headers={"Range": range_header})
 
     assert reply.status == 200
-    assert reply.body == sample_bytes("video")
+    assert reply.body == clip_bytes(emulator_server)
 
 
-def test_generated_content_of_the_configured_size(emulator):
+def test_generated_content_of_the_configured_size(emulator, emulator_server):
     size = 3 * CHUNK_SIZE + 123
     emulator.configure(content_bytes=size)
     video = completed(emulator)
@@ -914,7 +939,7 @@ def test_generated_content_of_the_configured_size(emulator):
     assert middle.status == 206
     assert middle.body == generated_bytes(CHUNK_SIZE - 5, 306)
     assert middle.body == full.body[CHUNK_SIZE - 5 : CHUNK_SIZE + 301]
-    assert thumbnail.body == sample_bytes("thumbnail")
+    assert thumbnail.body == clip_bytes(emulator_server, "thumbnail")
 
 
 def test_an_empty_generated_body(emulator):
@@ -1115,7 +1140,8 @@ def test_stats_count_every_route(emulator):
     call(emulator, "POST", "/v1/moderations", json_body={"input": "x"})
     call(emulator, "DELETE", f"/v1/videos/{video['id']}")
 
-    assert emulator.stats() == {
+    stats = emulator.stats()
+    assert stats == {
         "requests": {
             "POST /v1/videos": 1,
             "GET /v1/videos/{id}": 3,
@@ -1129,7 +1155,9 @@ def test_stats_count_every_route(emulator):
         "creates": 2,
         "streams_completed": 1,
         "streams_aborted": 0,
+        "clips_encoded": stats["clips_encoded"],
     }
+    assert stats["clips_encoded"] in (0, 1)  # 0 when the clip was in the cache
 
 
 def test_reset_forgets_everything_and_restores_the_defaults(emulator):
@@ -1294,7 +1322,7 @@ def test_command_help_documents_triggers_and_control(capsys):
 
 
 @pytest.mark.filterwarnings("ignore:The Sora API is scheduled:DeprecationWarning")
-def test_the_openai_sdk_can_create_retrieve_and_download(emulator):
+def test_the_openai_sdk_can_create_retrieve_and_download(emulator, emulator_server):
     client = openai.OpenAI(base_url=emulator.base_url, api_key=API_KEY, max_retries=0)
 
     created = client.videos.create(
@@ -1315,8 +1343,9 @@ def test_the_openai_sdk_can_create_retrieve_and_download(emulator):
     assert video.status == "completed"
     assert (video.size, video.seconds, video.progress) == ("1280x720", "8", 100)
     assert headers["content-type"] == "video/mp4"
-    assert body == sample_bytes("video")
-    assert (status, start) == (206, sample_bytes("thumbnail")[:16])
+    assert body == clip_bytes(emulator_server, size="1280x720", seconds="8")
+    thumbnail = clip_bytes(emulator_server, "thumbnail", size="1280x720", seconds="8")
+    assert (status, start) == (206, thumbnail[:16])
     assert [v.id for v in page.data] == [created.id]
     with pytest.raises(openai.NotFoundError):
         client.videos.retrieve("video_nope")

@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from videos.emulator import EmulatorServer
-from videos.emulator.assets import sample_bytes
+from videos.emulator.clips import ClipSpec
 from videos.emulator.control import EmulatorClient, EmulatorControlError
 from videos.tests.emulator_fixtures import TEST_API_KEY
 from videos.tests.helpers import wait_until
@@ -48,6 +48,12 @@ def png(width: int, height: int) -> tuple[str, bytes, str]:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (20, 90, 160)).save(buffer, format="PNG")
     return ("ref.png", buffer.getvalue(), "image/png")
+
+
+def clip_of(server: EmulatorServer, video: Any) -> bytes:
+    """The MP4 the server's clip cache holds for a video's size and length."""
+    spec = ClipSpec.of(video.size, video.seconds)
+    return server.app.clips.get("video", spec).path.read_bytes()
 
 
 def decode(video_id: str) -> dict[str, str]:
@@ -368,10 +374,10 @@ def test_litellm_lists_only_with_a_provider_and_without_prompts(litellm, emulato
     assert [decode(v.id)["video_id"] for v in after.data] == upstream_ids[1:]
 
 
-def test_litellm_content_ignores_variant_and_range(litellm, emulator):
+def test_litellm_content_ignores_variant_and_range(litellm, emulator, emulator_server):
     video = litellm.videos.create(prompt=PROMPT, model="sora-2")
     emulator.complete(video.id)
-    mp4 = sample_bytes("video")
+    mp4 = clip_of(emulator_server, video)
 
     with litellm.videos.with_streaming_response.download_content(
         video.id, variant="thumbnail"
@@ -600,7 +606,7 @@ def test_vllm_answers_a_failed_jobs_retrieve_with_a_500_describing_it(vllm, emul
         vllm.videos.download_content(video.id)
 
 
-def test_vllm_content_only_the_video_once_completed(vllm, emulator):
+def test_vllm_content_only_the_video_once_completed(vllm, emulator, emulator_server):
     emulator.configure(render_seconds=3600)
     video = vllm.videos.create(prompt=PROMPT)
 
@@ -611,7 +617,9 @@ def test_vllm_content_only_the_video_once_completed(vllm, emulator):
         vllm.videos.download_content(video.id, variant="thumbnail")
 
     assert thumbnail.value.response.json()["error"]["code"] == 400
-    assert vllm.videos.download_content(video.id).read() == sample_bytes("video")
+    assert vllm.videos.download_content(video.id).read() == clip_of(
+        emulator_server, video
+    )
 
 
 def test_vllm_has_no_remix(vllm, emulator):
@@ -762,7 +770,7 @@ def test_sglang_delete_forgets_the_record_but_the_job_runs_on(sglang, emulator):
     assert only_video(emulator)["deleted"] is True
 
 
-def test_sglang_content_remix_and_variants(sglang, emulator):
+def test_sglang_content_remix_and_variants(sglang, emulator, emulator_server):
     emulator.configure(render_seconds=3600)
     video = sglang_create(sglang)
 
@@ -783,7 +791,7 @@ def test_sglang_content_remix_and_variants(sglang, emulator):
         "detail": "Unsupported video content variant: 'thumbnail'"
     }
     assert remix.value.response.json() == {"detail": "Not Found"}
-    assert body == sample_bytes("video")
+    assert body == clip_of(emulator_server, video)
     assert content.headers["content-disposition"] == (
         f'attachment; filename="{video.id}.mp4"'
     )

@@ -77,12 +77,13 @@ def test_a_user_makes_plays_remixes_and_deletes_a_video_through_litellm(
     assert played["Content-Range"].startswith("bytes 10-59/")
     assert len(b"".join(played.streaming_content)) == 50
 
-    # The gateway has no thumbnails: none is kept, served or shown.
-    assert not video.archived_thumbnail and not video.archived_spritesheet
-    assert (
-        client.get(f"/videos/{video.pk}/content/?variant=thumbnail").status_code == 404
-    )
-    assert "poster=" not in client.get(f"/videos/{video.pk}/").text
+    # The gateway has no thumbnails: ours are made from the MP4, and shown.
+    assert video.archived_thumbnail.name.endswith("-poster.webp")
+    assert video.archived_spritesheet.name.endswith("-spritesheet.webp")
+    thumbnail = client.get(f"/videos/{video.pk}/content/?variant=thumbnail")
+    assert thumbnail["Content-Type"] == "image/webp"
+    assert b"".join(thumbnail.streaming_content)[8:12] == b"WEBP"
+    assert "poster=" in client.get(f"/videos/{video.pk}/").text
 
     response = client.post(f"/videos/{video.pk}/remix/", {"prompt": "The same at dawn"})
     remix = Video.objects.get(pk=response["Location"].split("/")[2])
@@ -140,18 +141,19 @@ def test_a_create_whose_answer_is_dropped_is_paid_exactly_once(
     )
 
 
-def test_an_operator_who_claims_thumbnails_still_gets_no_mp4_as_an_image(
+def test_an_mp4_answered_as_a_thumbnail_is_replaced_by_our_own(
     settings, product, emulator, client
 ):
     """The gateway answers a thumbnail request with the MP4: its bytes give it away."""
-    settings.SORA_MODELS = {"sora-2": {"variants": True}}
+    settings.SORA_MODELS = {"sora-2": {"variants": True}}  # an operator's mistake
     sign_up(client)
     video = create(client, "A fox crossing a snowy road")
     poll_until(video, Status.COMPLETED, archived=True)
-    assert not video.archived_thumbnail and not video.archived_spritesheet
-    assert (
-        client.get(f"/videos/{video.pk}/content/?variant=thumbnail").status_code == 404
-    )
+    assert emulator.stats()["requests"]["GET /v1/videos/{id}/content"] == 3
+    assert video.archived_thumbnail.name.endswith("-poster.webp")
+    assert video.archived_spritesheet.name.endswith("-spritesheet.webp")
+    thumbnail = client.get(f"/videos/{video.pk}/content/?variant=thumbnail")
+    assert b"".join(thumbnail.streaming_content)[8:12] == b"WEBP"
 
 
 def test_an_operator_who_claims_delete_gets_the_405_handled(

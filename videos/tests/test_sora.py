@@ -137,37 +137,36 @@ def test_delete_then_fetch_is_gone(emulator):
         sora.delete_video(video.id)
 
 
-def test_content_stream_is_the_sample_file(emulator):
+def test_content_stream_is_the_clip_of_that_size_and_length(emulator, clip_bytes):
     video = submit()
     emulator.complete(video.id)
     stream = sora.open_content(video.id, model="sora-2")
     assert stream.status_code == 200
     assert stream.headers["content-type"] == "video/mp4"
     assert stream.headers["accept-ranges"] == "bytes"
-    assert read_all(stream) == (SAMPLES / "video.mp4").read_bytes()
+    assert read_all(stream) == clip_bytes("video", "1280x720", 4)
 
 
-def test_thumbnail_and_spritesheet(emulator):
+def test_thumbnail_and_spritesheet(emulator, clip_bytes):
     video = submit()
     emulator.complete(video.id)
-    assert (
-        read_all(sora.open_content(video.id, model="sora-2", variant="thumbnail"))
-        == (SAMPLES / "thumbnail.webp").read_bytes()
-    )
+    assert read_all(
+        sora.open_content(video.id, model="sora-2", variant="thumbnail")
+    ) == clip_bytes("thumbnail")
     sheet = sora.open_content(video.id, model="sora-2", variant="spritesheet")
-    assert sheet.headers["content-type"] == "image/jpeg"
+    assert sheet.headers["content-type"] == "image/webp"
     sheet.close()
 
 
-def test_range_request_returns_exactly_those_bytes(emulator):
+def test_range_request_returns_exactly_those_bytes(emulator, clip_bytes):
     video = submit()
     emulator.complete(video.id)
     stream = sora.open_content(video.id, model="sora-2", range_header="bytes=100-199")
     assert stream.status_code == 206
-    total = (SAMPLES / "video.mp4").stat().st_size
-    assert stream.headers["content-range"] == f"bytes 100-199/{total}"
+    clip = clip_bytes()
+    assert stream.headers["content-range"] == f"bytes 100-199/{len(clip)}"
     assert stream.content_length == 100
-    assert read_all(stream) == (SAMPLES / "video.mp4").read_bytes()[100:200]
+    assert read_all(stream) == clip[100:200]
 
 
 def test_content_of_an_expired_video_is_gone(emulator):

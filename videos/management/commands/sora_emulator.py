@@ -8,7 +8,7 @@ import signal
 
 from django.core.management.base import CommandError, CommandParser
 
-from videos.emulator import EmulatorServer
+from videos.emulator import EmulatorServer, clips
 from videos.emulator.profiles import PROFILES
 from videos.management.base import CommandWithExamples
 
@@ -43,6 +43,17 @@ Serve a local emulator of OpenAI's Videos API (Sora 2) under /v1, for developmen
 demos and tests: point the product at it with OPENAI_BASE_URL=http://HOST:PORT/v1 and
 any OPENAI_API_KEY (or exactly --api-key, if given). State lives in memory.
 
+Content: a completed video's MP4 is a real clip (FFmpeg's moving test pattern and a
+440 Hz tone, H.264/AAC, 24 fps) of exactly its size and length: 8 s at 720x1280 plays
+0:08 at 720x1280 (odd sides, which some hosts allow, are rounded up to even). Under
+the openai profile its thumbnail and spritesheet are WebP pictures made from that clip.
+Each clip is encoded once per size and length (about 0.1 s per second of 720p) and kept
+with its pictures in a cache directory (--clip-cache, or SORA_EMULATOR_CLIP_CACHE;
+default sora-emulator-clips-<uid> in the system temp dir), shared by every emulator on
+the machine and served from disk; delete the directory to reclaim the space. Clips go
+up to 4096x4096 and 60 s. --content-bytes replaces the MP4 (not the pictures) with a
+generated body of any size, for large-download tests.
+
 Profiles (--profile): behave as one of the hosts that serve this contract today, with
 that host's preset models (the product's own table when the profile is its
 SORA_HOST_PRESET, so SORA_MODELS overrides apply); see docs/HOSTS.md:
@@ -50,7 +61,7 @@ SORA_HOST_PRESET, so SORA_MODELS overrides apply); see docs/HOSTS.md:
   litellm    LiteLLM's proxy: ids of ~240 chars (base64 of provider, model, upstream
              id, deployment), retries of its own (x-litellm-num-retries: 0 turns them
              off), wrapped errors, no DELETE (405), list needs custom_llm_provider,
-             Range and variant ignored, no poll hint
+             Range and variant ignored (the MP4 for every variant), no poll hint
   vllm-omni  ids video_gen_<hex>, any WxH and whole seconds, one model, no remix or
              variants, progress 0 until done, a failed job's retrieve is a 500,
              delete cancels a running job (409 otherwise)
@@ -72,7 +83,8 @@ Control endpoints (JSON, no API key), for tests and benchmarks:
   POST /_emulator/faults     fail the next requests: {"path", "method"?, "kind", "count"?,
                              "retry_after"?, "seconds"?}; kind 429, 500, 503, hang, drop, cut;
                              path is exact, * matching one segment
-  GET  /_emulator/stats      request counts per route, retrieves per video, creates
+  GET  /_emulator/stats      request counts per route, retrieves per video, creates,
+                             downloads completed/aborted, clips encoded (cache misses)
   GET  /_emulator/videos     every stored video, deleted ones included
   POST /_emulator/videos/ID/complete   finish a video now
   POST /_emulator/videos/ID/expire     expire a video's assets now
@@ -81,6 +93,7 @@ Examples:
   python manage.py sora_emulator --port 8001 --render-seconds 8
   python manage.py sora_emulator --profile litellm   # behave as LiteLLM's proxy
   python manage.py sora_emulator --content-bytes 1G      # a 1 GiB generated video body
+  python manage.py sora_emulator --clip-cache ~/.cache/sora-clips   # keep clips here
   curl -X POST 127.0.0.1:8001/_emulator/config -d '{"render_seconds": 2}'
   curl -X POST 127.0.0.1:8001/_emulator/reset -d '{"profile": "vllm-omni"}'
   curl -X POST 127.0.0.1:8001/_emulator/faults \\
@@ -116,7 +129,15 @@ class Command(CommandWithExamples):
             type=parse_byte_size,
             default=None,
             help="Serve a generated video body of this size (e.g. 1G) instead of the"
-            " sample MP4.",
+            " video's clip.",
+        )
+        parser.add_argument(
+            "--clip-cache",
+            default=None,
+            metavar="DIR",
+            help="Where clips are made and kept (default"
+            f" {clips.default_directory()}: $SORA_EMULATOR_CLIP_CACHE if set, else"
+            " sora-emulator-clips-<uid> in the system temp dir).",
         )
         parser.add_argument(
             "--expires-after",
@@ -148,6 +169,7 @@ class Command(CommandWithExamples):
                 expires_after=options["expires_after"],
                 poll_after_ms=options["poll_after_ms"],
                 api_key=options["api_key"],
+                clip_cache=options["clip_cache"],
             )
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
@@ -164,7 +186,8 @@ class Command(CommandWithExamples):
         self.stdout.write(
             f"Sora emulator serving at {server.base_url} as {options['profile']}"
             f" ({', '.join(server.app.config.models)};"
-            f" render {options['render_seconds']:g}s). Stop with Ctrl-C."
+            f" render {options['render_seconds']:g}s; clips in"
+            f" {server.app.clips.directory}). Stop with Ctrl-C."
         )
         server.serve_forever()
         self.stdout.write("Sora emulator stopped.")

@@ -1,0 +1,130 @@
+"""Posters, durations and scrub previews in a real browser (Chromium via Playwright).
+
+The videos are archived for real (the emulator's clips, our own posters and
+spritesheets, made by PyAV); the list page must show each at its own shape with its
+length, and step through its spritesheet as a pointer (or a finger) moves across it.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from videos import archive, services, sora
+from videos.models import Video
+
+pytest_plugins = ["videos.tests.browser"]
+pytestmark = pytest.mark.browser
+
+SCRUB_STATE = """
+(thumb) => [thumb.dataset.scrubIndex ?? null,
+            thumb.querySelector(".scrub-frame").hidden,
+            thumb.querySelector(".scrub-frame").style.backgroundPosition]
+"""
+
+
+def archived(user, emulator, **fields) -> Video:
+    params = {"prompt": "A paper boat in the rain", "model": "sora-2", "seconds": 8}
+    params.update(fields)
+    video = services.create_video(user=user, **params)
+    emulator.complete(video.openai_video_id)
+    services.record_upstream_state(video, sora.fetch_video(video.openai_video_id))
+    return archive.archive_video(video)
+
+
+@pytest.fixture
+def our_pictures(settings, emulator):
+    """A host without thumbnails: every poster and spritesheet is ours."""
+    settings.SORA_HOST_PRESET = "litellm"
+    emulator.reset(profile="litellm", render_seconds=1.0)
+
+
+def scrub_state(thumb) -> tuple:
+    return tuple(thumb.evaluate(SCRUB_STATE))
+
+
+def test_the_list_scrubs_through_a_video_under_the_pointer(
+    pages, our_pictures, emulator, user
+):
+    landscape = archived(user, emulator, prompt="Landscape", size="1280x720")
+    portrait = archived(user, emulator, prompt="Portrait", size="720x1280")
+    page = pages.new()
+    pages.log_in(page, user.email)
+    expect(page).to_have_url(re.compile(r"/videos/$"))
+
+    wide = page.locator(".video-card", has_text="Landscape").locator(".thumb")
+    tall = page.locator(".video-card", has_text="Portrait").locator(".thumb")
+    expect(wide.locator(".duration-badge")).to_have_text("0:08")
+    wide_box, tall_box = wide.bounding_box(), tall.bounding_box()
+    assert wide_box["width"] > wide_box["height"]
+    assert tall_box["height"] > 1.5 * tall_box["width"]  # its own shape, no letterbox
+    poster = wide.locator("img")
+    expect(poster).to_have_attribute("src", re.compile(r"variant=thumbnail"))
+    assert poster.evaluate("img => img.complete && img.naturalWidth") == 640
+
+    assert scrub_state(wide)[:2] == (None, True)
+    box = wide_box
+    seen = []
+    for fraction in (0.05, 0.5, 0.95):
+        page.mouse.move(
+            box["x"] + fraction * box["width"], box["y"] + box["height"] / 2
+        )
+        index, hidden, position = scrub_state(wide)
+        assert not hidden
+        seen.append((int(index), position))
+    assert [index for index, _ in seen] == [0, 4, 7]  # 8 tiles for 8 seconds
+    assert len({position for _, position in seen}) == 3  # a different frame each time
+    sheet = wide.locator(".scrub-frame").evaluate(
+        "frame => getComputedStyle(frame).backgroundImage"
+    )
+    assert f"/videos/{landscape.pk}/content/?variant=spritesheet" in sheet
+    page.mouse.move(0, 0)
+    assert scrub_state(wide)[:2] == (None, True)
+    assert portrait.sprite_count == 8
+
+
+def test_a_finger_dragged_across_a_poster_scrubs_on_a_phone(
+    pages, our_pictures, emulator, user
+):
+    archived(user, emulator, prompt="On the phone", size="720x1280", seconds=4)
+    page = pages.new(pages.phone)
+    pages.log_in(page, user.email)
+    thumb = page.locator(".video-card .thumb").first
+    expect(thumb.locator(".duration-badge")).to_have_text("0:04")
+    box = thumb.bounding_box()
+    y = box["y"] + box["height"] / 2
+    for fraction, tile in ((0.1, 0), (0.9, 4)):
+        thumb.dispatch_event(
+            "pointermove",
+            {
+                "pointerType": "touch",
+                "clientX": box["x"] + fraction * box["width"],
+                "clientY": y,
+            },
+        )
+        assert scrub_state(thumb)[:2] == (str(tile), False)
+    thumb.dispatch_event("pointerup", {"pointerType": "touch"})
+    assert scrub_state(thumb)[:2] == (None, True)
+
+
+def test_the_detail_page_shows_the_poster_and_the_real_facts(
+    pages, our_pictures, emulator, user
+):
+    video = archived(user, emulator, size="720x1280", seconds=8)
+    page = pages.new()
+    pages.log_in(page, user.email)
+    page.goto(video.get_absolute_url())
+    player = page.locator("video.player")
+    expect(player).to_have_attribute("poster", re.compile(r"variant=thumbnail"))
+    facts = page.locator("dl.facts")
+    expect(facts).to_contain_text("8 seconds")
+    expect(facts).to_contain_text("720 × 1280, 24 fps")
+    expect(facts).to_contain_text("H264 video, AAC audio")
+    duration = player.evaluate(
+        """video => new Promise((resolve) => {
+             if (video.readyState >= 1) resolve(video.duration);
+             video.addEventListener("loadedmetadata", () => resolve(video.duration));
+             video.load();
+           })"""
+    )
+    assert duration == pytest.approx(8.0, abs=0.1)  # the page and the player agree
