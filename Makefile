@@ -52,11 +52,12 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@export DEBUG=$${DEBUG:-on} PATH="$(CURDIR)/$(BIN):$$PATH"; \
 	if [ -n "$$OPENAI_API_KEY" ] || grep -qs '^OPENAI_API_KEY=.' .env; then \
-		echo "Using OpenAI at $${OPENAI_BASE_URL:-the configured OPENAI_BASE_URL}"; \
+		echo "Using the host at $${OPENAI_BASE_URL:-the configured OPENAI_BASE_URL}"; \
 		exec honcho -f Procfile.dev start web worker; \
 	else \
-		echo "No OPENAI_API_KEY: starting the local Sora emulator on 127.0.0.1:8001"; \
-		export OPENAI_API_KEY=sk-local-emulator OPENAI_BASE_URL=http://127.0.0.1:8001/v1; \
+		echo "No OPENAI_API_KEY: starting the local emulator on 127.0.0.1:$${EMULATOR_PORT:-8001}," \
+		     "behaving as $${SORA_HOST_PRESET:-openai} (SORA_HOST_PRESET)"; \
+		export OPENAI_API_KEY=sk-local-emulator OPENAI_BASE_URL=http://127.0.0.1:$${EMULATOR_PORT:-8001}/v1; \
 		exec honcho -f Procfile.dev start; \
 	fi
 

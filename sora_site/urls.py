@@ -1,4 +1,4 @@
-"""Top-level URLconf: the routes table in DESIGN.md, app by app."""
+"""Top-level URLconf: the routes in docs/routes.md, app by app."""
 
 from django.contrib import admin
 from django.urls import include, path

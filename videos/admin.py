@@ -371,9 +371,12 @@ class VideoAdmin(admin.ModelAdmin):
         A failed video is the host's verdict and stays failed: retrying it here would
         only poll an upstream job that is over. A new video is the way to try again.
         """
-        requeued = skipped = 0
-        for video in queryset.select_related(None).only("pk", "status"):
-            if video.is_running:
+        requeued = skipped = held = 0
+        fields = ("pk", "status", "unconfirmed_since")
+        for video in queryset.select_related(None).only(*fields):
+            if video.is_unconfirmed:
+                held += 1
+            elif video.is_running:
                 services.requeue(video)
                 requeued += 1
             else:
@@ -383,6 +386,11 @@ class VideoAdmin(admin.ModelAdmin):
             message += (
                 f" Skipped {skipped} that are not pending, queued or rendering "
                 "(completed, failed and expired videos are final)."
+            )
+        if held:
+            message += (
+                f" Skipped {held} unconfirmed submit(s): choose “Submit again” or "
+                "“Give up” for those."
             )
         self.message_user(
             request, message, messages.SUCCESS if requeued else messages.WARNING
@@ -519,7 +527,7 @@ class VideoAdmin(admin.ModelAdmin):
         for index, video in enumerate(videos):
             snapshot = copy.copy(video)  # the service clears the pk of what it deletes
             try:
-                host_kept += not services.delete_video(video=video)
+                host_kept += bool(services.delete_video(video=video))
             except UpstreamUnavailable as error:
                 kept[error.message] += len(videos) - index
                 break
@@ -530,11 +538,11 @@ class VideoAdmin(admin.ModelAdmin):
         # Logged after the fact, and only for what is really gone.
         self.log_deletions(request, deleted)
         if deleted:
-            message = f"Deleted {len(deleted)} video(s), here and at the host."
+            message = f"Deleted {len(deleted)} video(s)."
             if host_kept:
                 message += (
-                    f" {sora.host_name()} kept its copy of {host_kept} of them "
-                    "(it cannot delete them) until that expires."
+                    f" {sora.host_name()} kept its own copy of {host_kept} of them "
+                    "until that expires."
                 )
             self.message_user(request, message, messages.SUCCESS)
         for message, count in kept.items():

@@ -12,6 +12,12 @@ from videos.sora import profiles
 PROMPT_MAX_LENGTH = 4000
 REFERENCE_MAX_BYTES = 10 * 1024 * 1024
 REFERENCE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+REFERENCE_LABELS = {
+    "required": "Reference image (required)",
+    "optional": "Reference image (optional)",
+    "none": "Reference image (this model takes none)",
+}
+"""The field's label for the chosen model; the page's script swaps it as models change."""
 
 
 class PromptField(forms.CharField):
@@ -57,7 +63,7 @@ class VideoForm(FormTokenMixin):
     seconds = forms.TypedChoiceField(coerce=int, label="Length")
     input_reference = forms.FileField(
         required=False,
-        label="Reference image (optional)",
+        label="Reference image",
         help_text="JPEG, PNG or WebP, at most 10 MB, exactly the chosen size. "
         "Some models need one; some take none.",
         widget=forms.ClearableFileInput(
@@ -77,6 +83,9 @@ class VideoForm(FormTokenMixin):
             (s, f"{s} seconds") for s in profiles.all_seconds()
         ]
         self.fields["seconds"].initial = min(profiles.all_seconds(), default=None)
+        self.fields["input_reference"].label = REFERENCE_LABELS[
+            self.chosen_profile().reference_image
+        ]
 
     def chosen_profile(self) -> profiles.ModelProfile:
         """The profile of the model the form shows as chosen (for the cost panel)."""

@@ -271,6 +271,22 @@ class Video(models.Model):
         return self.status
 
     @property
+    def error_code_for_people(self) -> str:
+        """The host's error code when it says something ("moderation_blocked"); not
+        a bare HTTP status or a generic "failed"."""
+        code = self.error_code
+        if code.isdigit() or code in ("failed", "refused", "unconfirmed"):
+            return ""
+        return code
+
+    @property
+    def status_label(self) -> str:
+        """The status as users read it (a held submit is not "waiting to be submitted")."""
+        if self.is_unconfirmed:
+            return "Awaiting a check"
+        return self.get_status_display()
+
+    @property
     def display_progress(self) -> int:
         return 100 if self.is_completed else self.progress
 

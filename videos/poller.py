@@ -173,12 +173,8 @@ def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:
     list, refuses to, or lists videos without their prompts (LiteLLM answers
     `prompt: null`): a video we cannot see might be ours.
     """
-    host = sora.host_name()
     if not video.host_profile.list:
-        raise CannotReconcile(
-            f"the answer to its submit was lost, and {host} cannot list videos to "
-            "check whether it accepted it"
-        )
+        raise CannotReconcile(services.lost_submit_reason("cannot_list"))
     since = video.submit_attempted_at - RECONCILE_MARGIN
     source_id = None
     if video.remixed_from_id:
@@ -190,18 +186,14 @@ def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:
     try:
         for candidate in sora.iter_videos(created_since=since):
             if candidate.prompt is None:
-                raise CannotReconcile(
-                    f"the answer to its submit was lost, and {host} lists videos "
-                    "without their prompts, so it cannot be found safely"
-                )
+                raise CannotReconcile(services.lost_submit_reason("no_prompts"))
             if _same_request(video, candidate, source_id=source_id) and not (
                 Video.objects.filter(openai_video_id=candidate.id).exists()
             ):
                 return candidate
     except sora.RefusedError as error:
         raise CannotReconcile(
-            f"the answer to its submit was lost, and {host} refused to list videos "
-            f"to check whether it accepted it: {error.message}"
+            services.lost_submit_reason("list_refused", error.message)
         ) from error
     return None
 

@@ -195,10 +195,29 @@ def submit_pending_video(video: Video, *, from_form: bool = False) -> Video:
         return mark_failed(video, code="source_gone", message=_source_gone(error))
     except sora.TransientError as error:
         if not error.outcome_unknown:
-            # A 429 made no video: the next try needs no lookup first.
+            # A 429, or a connection never made: no video. Resend without a lookup.
             _forget_submit_attempt(video)
-        return record_transient_failure(video, error)
+        video = record_transient_failure(video, error)
+        if error.outcome_unknown and not video.host_profile.list:
+            # Nothing can be looked up later, so there is nothing to wait for.
+            return hold_unconfirmed(video, reason=lost_submit_reason("cannot_list"))
+        return video
     return record_accepted(video, upstream)
+
+
+LOST_SUBMIT_REASONS = {
+    "cannot_list": "{host} cannot list videos to check whether it accepted it",
+    "no_prompts": "{host} lists videos without their prompts, so it cannot be found "
+    "safely",
+    "list_refused": "{host} refused to list videos to check whether it accepted it: "
+    "{detail}",
+}
+
+
+def lost_submit_reason(kind: str, detail: str = "") -> str:
+    """Why a lost submit is held for an admin, in words for the admin and the log."""
+    why = LOST_SUBMIT_REASONS[kind].format(host=sora.host_name(), detail=detail)
+    return f"the answer to its submit was lost, and {why}"
 
 
 def _forget_submit_attempt(video: Video) -> None:
@@ -410,19 +429,17 @@ def _delete_orphan(video: Video, openai_video_id: str) -> None:
 # --- delete ------------------------------------------------------------------------------
 
 
-def delete_video(*, video: Video) -> bool:
+def delete_video(*, video: Video) -> str:
     """Delete at the host (already gone is fine), then here, then our files.
 
-    Returns whether the host deleted its copy: hosts without a delete (LiteLLM's
-    gateway, or vLLM-Omni for a finished job) keep theirs until it expires, and the
-    user is told so. If the host cannot be reached nothing is deleted: the user can
-    try again, and no video is left running upstream without a row that shows it.
-    Files go last, after the row, so a failed file delete leaves an unreferenced
-    file, never a row that points at nothing.
+    Returns "" when the host no longer has the video, else what to tell the user about
+    the copy it keeps: LiteLLM has no delete, vLLM-Omni deletes only running jobs. If
+    the host cannot be reached nothing is deleted: the user can try again, and no
+    video is left running upstream without a row that shows it. Files go last, after
+    the row, so a failed file delete leaves an unreferenced file, never a row that
+    points at nothing.
     """
-    host_deleted = bool(video.openai_video_id) and video.host_profile.delete
-    if host_deleted:
-        host_deleted = _delete_at_host(video)
+    host_kept = _delete_at_host(video) if video.openai_video_id else ""
     files = [
         field
         for field in (
@@ -441,32 +458,37 @@ def delete_video(*, video: Video) -> bool:
             logger.exception(
                 "could not delete file %s of video %s", field.name, video.pk
             )
-    return host_deleted or not video.openai_video_id
+    return host_kept
 
 
-HOST_KEEPS_IT_STATUSES = {409}
-"""Delete answers that mean "not this one" (vLLM-Omni deletes only running jobs)."""
-
-
-def _delete_at_host(video: Video) -> bool:
-    """True if the host deleted (or no longer had) it; False if it keeps its copy."""
+def _delete_at_host(video: Video) -> str:
+    """ "" if the host deleted (or no longer had) it; else why it keeps its copy."""
     host = sora.host_name()
+    cannot = (
+        f"{host} cannot delete videos, so it keeps its own copy until that expires."
+    )
+    if not video.host_profile.delete:
+        return cannot
     try:
         sora.delete_video(video.openai_video_id)
     except sora.GoneError:
-        return True
-    except sora.UnsupportedError:
-        return False
+        return ""
+    except sora.UnsupportedError as error:
+        if error.status_code in sora.NO_SUCH_ROUTE_STATUSES:
+            return cannot
+        logger.info("video %s: %s kept its copy: %s", video.pk, host, error.message)
+        return (
+            f"{host} did not delete its copy (it deletes only videos still being "
+            "made), so it keeps it until that expires."
+        )
     except sora.TransientError as error:
-        if error.status_code in HOST_KEEPS_IT_STATUSES:
-            return False
         raise UpstreamUnavailable(
             f"{host} could not be reached to delete this video, so nothing was "
             "deleted. Please try again in a minute."
         ) from error
     except sora.RefusedError as error:
         raise NotAllowed(f"{host} refused to delete this video: {error.message}")
-    return True
+    return ""
 
 
 # --- a submit whose answer was lost, at a host that cannot be asked -------------------
@@ -514,7 +536,7 @@ def give_up_unconfirmed(video: Video) -> Video:
         video,
         code="unconfirmed",
         message=f"We could not confirm that {sora.host_name()} accepted this video, "
-        "so it was cancelled and its seconds were returned to your daily quota.",
+        "so it was cancelled.",
     )
     Video.objects.filter(pk=video.pk).update(unconfirmed_since=None)
     video.unconfirmed_since = None

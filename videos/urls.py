@@ -1,4 +1,4 @@
-"""Routes of the videos app (see the routes table in DESIGN.md)."""
+"""Routes of the videos app (the routes are listed in docs/routes.md)."""
 
 from django.urls import path
 

@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sora_site.ratelimits import enforce_create_limit
-from videos import selectors, services, sora
+from videos import selectors, services
 from videos.errors import VideoError
-from videos.forms import RemixForm, VideoForm
+from videos.forms import REFERENCE_LABELS, RemixForm, VideoForm
 from videos.models import Video
 from videos.sora import profiles
 
@@ -79,6 +79,7 @@ def video_create(request: HttpRequest) -> HttpResponse:
             },
             "chosen": form.chosen_profile(),
             "estimated_cost": form.estimated_cost(),
+            "reference_labels": REFERENCE_LABELS,
         },
     )
 
@@ -118,7 +119,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
             "phase": video.phase,
             "progress": video.display_progress,
             "error": video.error_message or None,
-            "status_label": video.get_status_display(),
+            "status_label": video.status_label,
             "running": video.is_running,
             "html": panel,
         }
@@ -152,17 +153,15 @@ def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def video_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     video = owned_video(request, pk)
     try:
-        host_deleted = services.delete_video(video=video)
+        host_kept = services.delete_video(video=video)
     except VideoError as error:
         messages.error(request, error.message)
         return redirect(video)
-    if host_deleted:
-        messages.success(request, f"Deleted “{video.short_prompt}”.")
-    else:
-        host = sora.host_name()
+    if host_kept:
         messages.success(
             request,
-            f"Deleted “{video.short_prompt}” here, with our copy of it. {host} "
-            "cannot delete videos, so it keeps its own copy until that expires.",
+            f"Deleted “{video.short_prompt}” here, with our copy of it. {host_kept}",
         )
+    else:
+        messages.success(request, f"Deleted “{video.short_prompt}”.")
     return redirect("videos:list")

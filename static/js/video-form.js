@@ -16,6 +16,8 @@
   var money = document.getElementById("cost-money");
   var moneyLine = document.getElementById("cost-money-line");
   var description = document.getElementById("model-description");
+  var labels = JSON.parse((document.getElementById("reference-labels") || {}).textContent || "{}");
+  var referenceLabel = reference && form.querySelector("label[for='" + reference.id + "']");
 
   function restrict(select, allowed) {
     var firstAllowed = null;
@@ -48,6 +50,9 @@
       restrict(seconds, allowedSeconds(caps));
       if (description) description.textContent = caps.description;
       if (reference) reference.disabled = caps.reference_image === "none";
+      if (referenceLabel && labels[caps.reference_image]) {
+        referenceLabel.textContent = labels[caps.reference_image] + ":";
+      }
     }
     if (cost) cost.textContent = seconds.value;
     if (money && moneyLine) {

@@ -1,6 +1,6 @@
 """A local emulator of OpenAI's Videos API (Sora 2), for development, demos and tests.
 
-`EmulatorServer` serves the upstream's wire contract (SORA_API.md) under `/v1`, with
+`EmulatorServer` serves the upstream's wire contract (docs/hosts.md) under `/v1`, with
 state in memory, prompt triggers (see `triggers`) and control endpoints under
 `/_emulator/` (see `control.EmulatorClient`). A completed video's content is a real
 MP4 of the size and length it asked for, with a WebP thumbnail and spritesheet made

@@ -1,6 +1,6 @@
 """LiteLLM's proxy in front of an OpenAI-compatible upstream: the `litellm` profile.
 
-Reproduces what LiteLLM 1.108.7 does to the Videos API (HOSTS.md; checked against its
+Reproduces what LiteLLM 1.108.7 does to the Videos API (docs/hosts.md; checked against its
 source and by running it in front of this emulator, videos/tests/test_litellm_proxy.py):
 
 * **ids** are `video_` + base64 of `litellm:custom_llm_provider:P;model_id:M;video_id:U`

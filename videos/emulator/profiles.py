@@ -1,11 +1,11 @@
 """The hosts the emulator can be: OpenAI, and those serving the same contract today.
 
 OpenAI's Videos API is shut down; the product now meets hosts that serve the same wire
-contract with differences it must cope with (HOSTS.md). So that one test can run the
+contract with differences it must cope with (docs/hosts.md). So that one test can run the
 same journey against each of them, the emulator reproduces each host's documented
 differences under a *profile* (`EmulatorConfig.profile`):
 
-* ``openai`` — the contract as SORA_API.md describes it (`Host`, the reference);
+* ``openai`` — the contract as OpenAI served it (docs/hosts.md) (`Host`, the reference);
 * ``litellm`` — LiteLLM's proxy in front of an OpenAI-compatible upstream (`litellm.py`);
 * ``vllm-omni`` — one open model on a GPU (`VllmOmniHost`);
 * ``sglang`` — SGLang's diffusion server (`SGLangHost`).
@@ -158,7 +158,7 @@ class _FastAPIHost(Host):
 
 
 class VllmOmniHost(_FastAPIHost):
-    """vLLM-Omni serving one open model (HOSTS.md).
+    """vLLM-Omni serving one open model (docs/hosts.md).
 
     Any `WxH` size and any positive whole number of seconds (frames = seconds × 24);
     another model's name is refused. No remix, no thumbnails or spritesheets. Progress
@@ -275,7 +275,7 @@ class VllmOmniHost(_FastAPIHost):
 
 
 class SGLangHost(_FastAPIHost):
-    """SGLang's diffusion server (HOSTS.md, and its `video_api.py`).
+    """SGLang's diffusion server (docs/hosts.md, and its `video_api.py`).
 
     A multipart create (all the SDK sends) needs `input_reference`; `seconds` must be a
     whole number (else FastAPI's 422); any size; the model name is echoed, not checked

@@ -25,6 +25,7 @@ from videos.sora.client import (
 )
 from videos.sora.content import CONTENT_CHUNK_SIZE, ContentStream, image_type
 from videos.sora.errors import (
+    NO_SUCH_ROUTE_STATUSES,
     GoneError,
     RefusedError,
     SoraError,
@@ -37,6 +38,7 @@ from videos.sora.types import Moderation, ReferenceImage, UpstreamVideo
 __all__ = [
     "CONTENT_CHUNK_SIZE",
     "CONTENT_VARIANTS",
+    "NO_SUCH_ROUTE_STATUSES",
     "ContentStream",
     "GoneError",
     "Moderation",

@@ -11,6 +11,7 @@ video was accepted, and only the caller can look for it before trying again
 """
 
 import functools
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from videos.sora.content import ContentStream
-from videos.sora.errors import classify
+from videos.sora.errors import TransientError, UnsupportedError, classify
 from videos.sora.profiles import host_name, profile_for
 from videos.sora.types import Moderation, ReferenceImage, UpstreamVideo
 
@@ -129,15 +130,34 @@ def fetch_video(video_id: str) -> UpstreamVideo:
     return to_upstream_video(video, poll_after_seconds=poll_after, known_id=video_id)
 
 
-def delete_video(video_id: str) -> None:
-    """Delete the video at the host.
+DELETE_BACKOFF = 0.5
+DELETE_VERDICTS = {409}
+"""Answers to a delete that are the host's verdict, not an outage (vLLM-Omni deletes
+only running jobs and answers 409 for the rest): not retried."""
 
-    Raises GoneError if it was not there, UnsupportedError if the host has no delete.
+
+def delete_video(video_id: str) -> None:
+    """Delete the video at the host, retrying outages (not a 409) as the SDK would.
+
+    Raises GoneError if it was not there, UnsupportedError if the host does not
+    delete it (no DELETE at all, or not this one), TransientError otherwise.
     """
-    try:
-        get_client().videos.delete(video_id)
-    except openai.APIError as error:
-        raise classify(error, missing_is_gone=True) from error
+    attempts = settings.OPENAI_MAX_RETRIES + 1  # as the SDK would, but not for a 409
+    for attempt in range(1, attempts + 1):
+        try:
+            _client_without_retries().videos.delete(video_id)
+            return
+        except openai.APIError as error:
+            failure = classify(error, missing_is_gone=True)
+            if isinstance(failure, TransientError):
+                if failure.status_code in DELETE_VERDICTS:
+                    raise UnsupportedError(
+                        failure.message, status_code=failure.status_code
+                    ) from error
+                if attempt < attempts:
+                    time.sleep(DELETE_BACKOFF * attempt)
+                    continue
+            raise failure from error
 
 
 def iter_videos(*, created_since: datetime | None = None) -> Iterator[UpstreamVideo]:

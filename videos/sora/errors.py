@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import httpx2
 import openai
 
 from videos.sora.profiles import host_name
@@ -81,7 +82,7 @@ class GoneError(SoraError):
 TRANSIENT_STATUSES = {408, 409, 429}
 NOT_ACCEPTED_STATUSES = {408, 429}
 """Transient answers that say the request was not acted on (it can be resent)."""
-UNSUPPORTED_STATUSES = {405, 501}
+NO_SUCH_ROUTE_STATUSES = {405, 501}
 """The host has no such route (e.g. LiteLLM's missing DELETE)."""
 
 
@@ -89,7 +90,10 @@ def classify(error: openai.APIError, *, missing_is_gone: bool = False) -> SoraEr
     """Sort an SDK error into transient, refused or gone, with the host's own words."""
     host = host_name()
     if isinstance(error, openai.APIConnectionError):  # includes timeouts
-        return TransientError(f"{host} could not be reached: {error.message}")
+        return TransientError(
+            f"{host} could not be reached: {error.message}",
+            outcome_unknown=not _never_sent(error),
+        )
     if not isinstance(error, openai.APIStatusError):
         return TransientError(f"{host} answered something unexpected: {error.message}")
     status = error.status_code
@@ -104,13 +108,26 @@ def classify(error: openai.APIError, *, missing_is_gone: bool = False) -> SoraEr
         )
     if status == 404 and missing_is_gone:
         return GoneError(message)
-    refusal = UnsupportedError if status in UNSUPPORTED_STATUSES else RefusedError
+    refusal = UnsupportedError if status in NO_SUCH_ROUTE_STATUSES else RefusedError
     return refusal(
         message,
         code=_text(inner.get("code")),
         param=_text(inner.get("param")),
         status_code=status,
     )
+
+
+NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+"""Connection failures before the request left: the host cannot have acted on it."""
+
+
+def _never_sent(error: openai.APIConnectionError) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, NOT_SENT):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def host_error(error: openai.APIStatusError) -> dict[str, Any]:
@@ -120,7 +137,7 @@ def host_error(error: openai.APIStatusError) -> dict[str, Any]:
     own error object, as JSON or as a Python repr, inside that object's message.
     """
     body = error.body if isinstance(error.body, dict) else {}
-    found: dict[str, Any] = dict(body)
+    found: dict[str, Any] = {**_fastapi_detail(body.get("detail")), **body}
     for _ in range(3):  # gateways in front of gateways, but not forever
         message = found.get("message")
         nested = _embedded_error(message) if isinstance(message, str) else None
@@ -131,6 +148,23 @@ def host_error(error: openai.APIStatusError) -> dict[str, Any]:
     if not isinstance(found.get("message"), str):
         found.pop("message", None)
     return found
+
+
+def _fastapi_detail(detail: Any) -> dict[str, Any]:
+    """FastAPI's `{"detail": …}` (SGLang, vLLM-Omni) as an error object.
+
+    A string is the message; a list is validation errors, each with `msg` and
+    `loc` (whose last part names the parameter).
+    """
+    if isinstance(detail, str):
+        return {"message": detail}
+    if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
+        location = detail[0].get("loc") or []
+        return {
+            "message": "; ".join(str(d.get("msg", "")) for d in detail),
+            "param": str(location[-1]) if location else None,
+        }
+    return {}
 
 
 def _embedded_error(message: str) -> dict[str, Any] | None:

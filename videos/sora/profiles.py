@@ -272,6 +272,9 @@ def _build_table(preset_name: str, overrides_json: str) -> dict[str, ModelProfil
     return table
 
 
+LIST_KEYS = ("sizes", "seconds", "seconds_with_reference")
+
+
 def _profile(model: str, entry: Mapping[str, Any]) -> ModelProfile:
     unknown = sorted(set(entry) - set(PROFILE_KEYS))
     if unknown:
@@ -279,6 +282,11 @@ def _profile(model: str, entry: Mapping[str, Any]) -> ModelProfile:
             f"SORA_MODELS[{model!r}] has unknown keys {', '.join(unknown)}; "
             f"known: {', '.join(PROFILE_KEYS)}."
         )
+    for key in LIST_KEYS:
+        if not isinstance(entry.get(key, []), list | tuple):
+            raise ImproperlyConfigured(
+                f"SORA_MODELS[{model!r}].{key} must be a list, e.g. [4, 8]."
+            )
     try:
         profile = ModelProfile(
             name=model,
@@ -324,7 +332,12 @@ def _size(value: Any) -> str:
 def _price(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
-    price = Decimal(str(value))
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(
+            f"price_per_second {value!r} is not a number of dollars"
+        ) from None
     if price < 0:
         raise ValueError("price_per_second must be >= 0")
     return price

@@ -1,6 +1,6 @@
 """The emulator's host profiles, through the real `openai` SDK over HTTP.
 
-Each profile reproduces one host's documented differences (HOSTS.md) so the product's
+Each profile reproduces one host's documented differences (docs/hosts.md) so the product's
 tests can run one journey against every host; these tests pin each difference down as
 the SDK sees it: ids, status codes, error bodies, content, retries.
 """

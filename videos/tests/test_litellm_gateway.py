@@ -164,5 +164,5 @@ def test_an_operator_who_claims_delete_gets_the_405_handled(
     video = create(client, "A kite over the dunes")
     response = client.post(f"/videos/{video.pk}/delete/", follow=True)
     assert response.status_code == 200
-    assert "keeps its own copy until that expires" in response.text
+    assert "LiteLLM cannot delete videos, so it keeps its own copy" in response.text
     assert not Video.objects.filter(pk=video.pk).exists()

@@ -160,3 +160,16 @@ def test_the_create_page_shows_the_price_and_the_models_description(
     page = user_client.get("/videos/new/").text
     assert 'id="cost-money-line" hidden' in page
     assert "Wan 2.2 text-to-video" in page
+
+
+@pytest.mark.parametrize(
+    ("entry", "complaint"),
+    [
+        ({"sizes": "720x1280"}, r"\.sizes must be a list"),
+        ({"price_per_second": "abc"}, "'abc' is not a number of dollars"),
+    ],
+)
+def test_common_mistakes_are_named_plainly(settings, entry, complaint):
+    settings.SORA_MODELS = {"sora-2": entry}
+    with pytest.raises(ImproperlyConfigured, match=complaint):
+        profiles.model_table()

@@ -105,3 +105,26 @@ def test_the_host_is_named_in_transient_messages(settings):
     assert (
         errors.classify(error).message == "Acme Video is unavailable (503): overloaded"
     )
+
+
+def test_fastapi_details_read_as_the_hosts_words():
+    """SGLang and vLLM-Omni answer `{"detail": …}` rather than OpenAI's error object."""
+    refused = errors.classify(
+        status_error(400, {"detail": "input_reference file is required"})
+    )
+    assert refused.message == "input_reference file is required"
+    invalid = errors.classify(
+        status_error(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "seconds"],
+                        "msg": "Input should be a valid integer",
+                    }
+                ]
+            },
+        )
+    )
+    assert invalid.message == "Input should be a valid integer"
+    assert invalid.param == "seconds"

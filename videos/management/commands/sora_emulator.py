@@ -56,7 +56,7 @@ generated body of any size, for large-download tests.
 
 Profiles (--profile): behave as one of the hosts that serve this contract today, with
 that host's preset models (the product's own table when the profile is its
-SORA_HOST_PRESET, so SORA_MODELS overrides apply); see docs/HOSTS.md:
+SORA_HOST_PRESET, so SORA_MODELS overrides apply); see docs/hosts.md:
   openai     the contract as OpenAI served it (the default)
   litellm    LiteLLM's proxy: ids of ~240 chars (base64 of provider, model, upstream
              id, deployment), retries of its own (x-litellm-num-retries: 0 turns them
