@@ -22,12 +22,12 @@ Each child then runs the three calls a second time on the same clip, as a poller
 archives one video after another would: "second video in the same process" (time, RSS
 growth over the RSS the first left behind) is reported beside, without a target.
 
-Experiment (skip with --no-experiment): the 20 s 1080p clip with the decoder's thread
-count set by hand (1, 9, 16) instead of FFmpeg's automatic choice. `media` sets
-`thread_type = "AUTO"` and leaves the count to FFmpeg, which picks cores + 1 (3 on
-this 2-core machine, at most 16), and each decoder thread holds its own frames: 9 is
-what an 8-core host gets. The child wraps `media._video_stream` to set
-`codec_context.thread_count`; nothing in the application is edited.
+Experiment (skip with --no-experiment): the 20 s 1080p clip decoded with frame
+threads (`thread_type = "AUTO"`) and 1, 9 or 16 threads, as `media` once did (FFmpeg's
+automatic choice is cores + 1; 9 is what an 8-core host gets). Each decoder thread
+holds its own frames, and every tile's seek restarts the decoder, so `media` now uses
+one thread: this shows why. The child wraps `media._video_stream`; nothing in the
+application is edited.
 
 Targets (the issue): 20 s 1080p clip, poster and spritesheet in ≤ 2 s on this machine
 (judged here on probe + poster + spritesheet, the archive step's whole cost);
@@ -221,6 +221,7 @@ def child_main(path: str, threads: int, stdin: IO[str], stdout: IO[str]) -> int:
 
         def with_thread_count(container: Any) -> Any:
             stream = video_stream(container)
+            stream.thread_type = "AUTO"
             stream.codec_context.thread_count = threads
             return stream
 
