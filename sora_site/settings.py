@@ -293,6 +293,11 @@ POLL_INTERVAL_MIN = env.float("POLL_INTERVAL_MIN", default=5.0)
 POLL_INTERVAL_MAX = env.float("POLL_INTERVAL_MAX", default=20.0)
 POLL_JITTER = env.float("POLL_JITTER", default=0.1)
 POLL_LEASE_SECONDS = env.float("POLL_LEASE_SECONDS", default=120.0)
+# A first guess of render time (before this installation has history), per second of
+# video: 15 makes a 4-second video's guess one minute (videos/estimates.py).
+RENDER_SECONDS_PER_VIDEO_SECOND = env.float(
+    "RENDER_SECONDS_PER_VIDEO_SECOND", default=15.0
+)
 # After this long without any answer from the upstream a video is flagged as stuck.
 POLL_STUCK_AFTER = env.float("POLL_STUCK_AFTER", default=3600.0)
 

@@ -90,6 +90,14 @@ class Video(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
+    # How long it should take (videos/estimates.py), learned when it was accepted.
+    expected_render_seconds = models.FloatField(null=True, blank=True)
+    render_spread_seconds = models.FloatField(null=True, blank=True)
+    estimate_samples = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Completed videos the estimate was learned from (0: a guess).",
+    )
+
     # Poller bookkeeping.
     next_poll_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     poll_interval = models.FloatField(default=0, help_text="Current backoff, seconds.")

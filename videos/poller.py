@@ -53,6 +53,21 @@ def due_videos(now: datetime) -> QuerySet[Video]:
     return Video.objects.filter(status__in=statuses, next_poll_at__lte=now)
 
 
+def seconds_until_next_due(now: datetime | None = None) -> float:
+    """How long until the next video falls due (0 if one is due; inf if none is)."""
+    now = now or timezone.now()
+    statuses = DUE_STATUSES + ((Status.COMPLETED,) if settings.VIDEO_ARCHIVE else ())
+    first = (
+        Video.objects.filter(status__in=statuses, next_poll_at__isnull=False)
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )
+    if first is None:
+        return float("inf")
+    return max((first - now).total_seconds(), 0.0)
+
+
 def claim_due_videos(*, limit: int, now: datetime | None = None) -> list[Video]:
     """Take up to `limit` due videos for this worker, oldest due first."""
     now = now or timezone.now()

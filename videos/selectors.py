@@ -74,4 +74,8 @@ LIST_FIELDS = (
     "sprite_columns",
     "sprite_rows",
     "sprite_count",
+    "submitted_at",
+    "expected_render_seconds",
+    "render_spread_seconds",
+    "estimate_samples",
 )

@@ -10,6 +10,7 @@ import mimetypes
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from videos import backoff, sora
+from videos import backoff, estimates, sora
 from videos.errors import (
     NotAllowed,
     PromptFlagged,
@@ -288,7 +289,17 @@ def send_to_host(video: Video) -> sora.UpstreamVideo:
 def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
     """The host has the video: remember its id, then its state, as a poll would."""
     now = timezone.now()
-    accepted = {"openai_video_id": upstream.id, "submitted_at": now, "poll_interval": 0}
+    estimate = estimates.learn(
+        model=video.model, size=video.size, seconds=video.seconds
+    )
+    accepted = {
+        "openai_video_id": upstream.id,
+        "submitted_at": now,
+        "poll_interval": 0,
+        "expected_render_seconds": round(estimate.seconds, 1),
+        "render_spread_seconds": round(estimate.spread, 1),
+        "estimate_samples": estimate.samples,
+    }
     try:
         updated = Video.objects.filter(pk=video.pk, status=Status.PENDING).update(
             **accepted
@@ -323,13 +334,7 @@ def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
         "stuck_since": None,
     }
     if status in (Status.QUEUED, Status.IN_PROGRESS):
-        interval = backoff.next_interval(
-            video.poll_interval, progressed=progressed, hint=upstream.poll_after_seconds
-        )
-        changes["poll_interval"] = interval
-        changes["next_poll_at"] = backoff.due_after(
-            now, interval, not_before=min(upstream.poll_after_seconds or 0, interval)
-        )
+        changes.update(_next_poll(video, now, progressed, upstream.poll_after_seconds))
     elif status == Status.COMPLETED and settings.VIDEO_ARCHIVE:
         changes["next_poll_at"] = now  # archive it next, long before it expires
     else:
@@ -344,6 +349,32 @@ def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
     if status == Status.FAILED:
         UsageCharge.objects.filter(video_id=video.pk).delete()
     return _apply(video, changes)
+
+
+def _next_poll(
+    video: Video, now: datetime, progressed: bool, hint: float | None
+) -> dict[str, Any]:
+    """When to ask again: by progress where the host reports it, else by history."""
+    window = None if video.host_profile.progress else estimates.poll_window(video)
+    dense = False
+    if window is None:
+        interval = backoff.next_interval(
+            video.poll_interval, progressed=progressed, hint=hint
+        )
+    else:
+        elapsed = (now - (video.submitted_at or video.created_at)).total_seconds()
+        interval = backoff.window_interval(
+            elapsed, window, previous=video.poll_interval
+        )
+        dense = interval <= backoff.floor()
+        if hint is not None:
+            interval = max(interval, hint)
+    return {
+        "poll_interval": interval,
+        "next_poll_at": backoff.due_after(
+            now, interval, not_before=min(hint or 0, interval), only_shorter=dense
+        ),
+    }
 
 
 def record_transient_failure(video: Video, error: sora.TransientError) -> Video:

@@ -7,11 +7,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sora_site.ratelimits import enforce_create_limit
-from videos import selectors, services
+from videos import estimates, selectors, services
 from videos.errors import VideoError
 from videos.forms import REFERENCE_LABELS, RemixForm, VideoForm
 from videos.models import Video
@@ -108,6 +109,7 @@ def _render_detail(
 def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
     """What the detail page polls: the state, and the panel to show once it changes."""
     video = owned_video(request, pk)
+    time = estimates.describe(video, timezone.now())
     panel = render_to_string(
         "videos/detail.html#status_panel",
         {"video": video, "remix_form": RemixForm(initial={"form_token": uuid.uuid4()})},
@@ -120,6 +122,8 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
             "progress": video.display_progress,
             "error": video.error_message or None,
             "status_label": video.status_label,
+            "elapsed": round(time.elapsed),
+            "estimate": time.text,
             "running": video.is_running,
             "html": panel,
         }

@@ -21,7 +21,25 @@
     if (bar && bar.hasAttribute("value")) bar.value = data.progress;
     var text = panel.querySelector("[data-progress-text]");
     if (text) text.textContent = data.progress + "%";
+    var estimate = panel.querySelector("[data-estimate]");
+    var estimateLine = panel.querySelector("[data-estimate-line]");
+    if (estimate && estimateLine) {
+      estimate.textContent = data.estimate;
+      estimateLine.hidden = !data.estimate;
+    }
   }
+
+  // Elapsed time ticks every second between polls, from when the host took the video.
+  function tick() {
+    var line = panel.querySelector("[data-started-at]");
+    var elapsed = line && line.querySelector("[data-elapsed]");
+    var started = line && Number(line.dataset.startedAt);
+    if (elapsed && started) {
+      var seconds = Math.max(0, Math.floor(Date.now() / 1000 - started));
+      elapsed.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    }
+  }
+  window.setInterval(tick, 1000);
 
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })

@@ -128,3 +128,54 @@ def test_the_detail_page_shows_the_poster_and_the_real_facts(
            })"""
     )
     assert duration == pytest.approx(8.0, abs=0.1)  # the page and the player agree
+
+
+def running_video(user, *, elapsed: float, expected: float = 60.0) -> Video:
+    """A video at a host without progress, accepted `elapsed` seconds ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return Video.objects.create(
+        user=user,
+        prompt="A slow pan over a harbour",
+        model="Wan-AI/Wan2.2-T2V-A14B-Diffusers",
+        size="1280x720",
+        seconds=5,
+        status=Video.Status.IN_PROGRESS,
+        openai_video_id=f"video_gen_{int(elapsed):032d}",
+        submitted_at=timezone.now() - timedelta(seconds=elapsed),
+        expected_render_seconds=expected,
+        render_spread_seconds=5.0,
+        estimate_samples=12,
+        next_poll_at=None,
+    )
+
+
+def test_a_rendering_video_shows_elapsed_time_and_an_honest_estimate(
+    pages, settings, user
+):
+    settings.SORA_HOST_PRESET = "vllm-omni"
+    soon = running_video(user, elapsed=21)
+    late = running_video(user, elapsed=200)
+    page = pages.new()
+    pages.log_in(page, user.email)
+    expect(page.locator(".video-card-estimate")).to_have_text(
+        ["Taking longer than usual", "About 40 s left"]
+    )
+
+    page.goto(soon.get_absolute_url())
+    estimate = page.locator("#status-panel .estimate")
+    expect(estimate).to_contain_text("about 40 s left")
+    expect(page.locator("#status-panel progress")).not_to_have_attribute("value", "0")
+    first = estimate.locator("[data-elapsed]").inner_text()
+    expect(estimate.locator("[data-elapsed]")).not_to_have_text(first, timeout=3000)
+    assert first.startswith("0:2")  # the clock ticks from the host's acceptance
+
+    page.goto(late.get_absolute_url())
+    expect(page.locator("#status-panel .estimate")).to_contain_text(
+        "taking longer than usual"
+    )
+    expect(page.locator("#status-panel [data-elapsed]")).to_have_text(
+        re.compile(r"^3:2")
+    )

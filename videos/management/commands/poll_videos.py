@@ -67,9 +67,17 @@ class Command(CommandWithExamples):
                 if options["once"]:
                     break
                 if claimed < batch_size:
-                    self._stop.wait(options["sleep"])
+                    # Wake for the next video due, so a dense schedule is kept to
+                    # the second; at most --sleep, to notice new ones.
+                    self._stop.wait(self._idle_wait(options["sleep"]))
         finally:
             threads.close()
+
+    def _idle_wait(self, longest: float) -> float:
+        try:
+            return min(poller.seconds_until_next_due(), longest)
+        except DatabaseError:
+            return longest
 
     def _run_pass(self, threads: WorkerThreads, batch_size: int) -> int:
         started = time.monotonic()
