@@ -31,6 +31,7 @@ BENCHMARKS = {
     "pages": ("bench_pages.py", 360, ["--seconds", "5", "--no-experiment"]),
     "poller": ("bench_poller.py", 600, ["--no-sweep"]),
     "media": ("bench_media.py", 300, ["--repeat", "1", "--no-experiment"]),
+    "estimates": ("bench_estimates.py", 420, ["--quick"]),
 }
 NO_SERVICES = {"media"}
 """Benchmarks that need neither PostgreSQL nor Redis."""

@@ -79,9 +79,14 @@ class EmulatorClient:
         """Finish a running video now (`failed` instead if its prompt has `[fail]`)."""
         return self._call("POST", f"/_emulator/videos/{video_id}/complete")
 
-    def videos(self) -> list[dict[str, Any]]:
-        """Every stored video, oldest first, deleted ones included (with "deleted": true)."""
-        return self._call("GET", "/_emulator/videos")["data"]
+    def videos(self, *, timing: bool = False) -> list[dict[str, Any]]:
+        """Every stored video, oldest first, deleted ones included (with "deleted": true).
+
+        With `timing`, each has `"timing": {"created_at", "render_seconds",
+        "finishes_at"}` in exact (float) unix seconds.
+        """
+        path = "/_emulator/videos?timing=1" if timing else "/_emulator/videos"
+        return self._call("GET", path)["data"]
 
     def _call(
         self, method: str, path: str, payload: dict[str, Any] | None = None

@@ -48,7 +48,9 @@ def stats(app: "Emulator", request: Request) -> Response:
 
 
 def list_all_videos(app: "Emulator", request: Request) -> Response:
-    return Response.json({"object": "list", "data": app.store.dump()})
+    """Every stored video; `?timing=1` adds each one's exact times (`timing`)."""
+    timing = request.query.get("timing", "") not in ("", "0", "false")
+    return Response.json({"object": "list", "data": app.store.dump(timing=timing)})
 
 
 def expire_video(app: "Emulator", request: Request, video_id: str) -> Response:

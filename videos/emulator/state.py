@@ -162,7 +162,7 @@ class VideoStore:
                 seconds=seconds,
                 prompt=prompt,
                 created_at=self._clock(),
-                render_seconds=render_seconds * triggers.render_factor(prompt),
+                render_seconds=triggers.render_seconds(prompt, render_seconds),
                 expires_after=expires_after,
                 fails=triggers.will_fail(prompt),
                 remixed_from_video_id=remixed_from_video_id,
@@ -279,11 +279,24 @@ class VideoStore:
             video.expires_at_override = now
             return self._dump(video, now)
 
-    def dump(self) -> list[dict[str, Any]]:
-        """Every stored video in creation order, with its `deleted` flag."""
+    def dump(self, *, timing: bool = False) -> list[dict[str, Any]]:
+        """Every stored video in creation order, with its `deleted` flag.
+
+        With `timing`, each also has `timing`: its `created_at`, `render_seconds` and
+        `finishes_at` as exact unix seconds (floats; the API's are whole seconds), for
+        benchmarks that time how soon a client sees the finish.
+        """
         with self._lock:
             now = self._clock()
-            return [self._dump(video, now) for video in self._videos.values()]
+            dumped = [self._dump(video, now) for video in self._videos.values()]
+            if timing:
+                for entry, video in zip(dumped, self._videos.values(), strict=True):
+                    entry["timing"] = {
+                        "created_at": video.created_at,
+                        "render_seconds": video.render_seconds,
+                        "finishes_at": video.finishes_at,
+                    }
+            return dumped
 
     # The helpers below expect the lock to be held.
 

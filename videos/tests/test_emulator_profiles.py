@@ -831,6 +831,39 @@ def test_triggers_work_under_every_profile(profile, emulator):
     assert emulator.complete(video.id)["status"] == "failed"
 
 
+def test_the_render_trigger_gives_each_video_its_own_render_time(profile, emulator):
+    client = sdk(emulator)
+    options = PROFILE_MODELS[profile]
+    asked = {
+        "A scene [render=0]": 0.0,
+        "A scene [RENDER=63.25]": 63.25,
+        "A scene [render=2] [slow]": 20.0,
+        "A scene": 1.0,  # render_seconds
+    }
+    for prompt in asked:
+        client.videos.create(prompt=prompt, **options)
+    for bad in (
+        "[render=abc]",
+        "[render=-1]",
+        "[render=90000]",
+        "[render=1][render=2]",
+    ):
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.videos.create(prompt=f"A scene {bad}", **options)
+        assert "render" in refused.value.response.text
+
+    stored = emulator.videos(timing=True)
+    assert [v["prompt"] for v in stored] == list(asked)  # the refused were not stored
+    for video, seconds in zip(stored, asked.values(), strict=True):
+        timing = video["timing"]
+        assert timing["render_seconds"] == seconds
+        assert timing["finishes_at"] == timing["created_at"] + seconds
+        assert int(timing["created_at"]) == video["created_at"]
+    assert stored[0]["status"] == "completed"
+    assert stored[1]["status"] == "queued"
+    assert "timing" not in emulator.videos()[0]
+
+
 def test_faults_work_under_every_profile(profile, emulator):
     client = sdk(emulator)
     options = PROFILE_MODELS[profile]

@@ -74,6 +74,8 @@ Prompt triggers (anywhere in a create or remix prompt):
   [fail]    accepted, then ends "failed" with error generation_failed
   [flag]    POST /v1/moderations reports the input as flagged (violence)
   [slow]    renders ten times slower than --render-seconds
+  [render=S] renders in S seconds (decimals allowed; [slow] still multiplies), for
+            benchmarks of poll schedules
 
 Control endpoints (JSON, no API key), for tests and benchmarks:
   POST /_emulator/reset      forget videos, faults and counters; body may override config
