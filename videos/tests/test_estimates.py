@@ -189,7 +189,9 @@ def test_a_video_without_progress_is_polled_densely_near_its_expected_finish(
     polls = times_polled(video, until=150)
     gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
     near = [gap for at, gap in zip(polls, gaps, strict=False) if 48 <= at < 72]
-    assert near and max(near) <= 5.0  # dense where it will finish
+    assert (
+        near and max(near) <= 5.0 + 0.1
+    )  # dense where it will finish (0.1 s rounding)
     assert polls[0] >= 18  # sparse before: no poll in the first seconds
     assert all(gap <= 22 for gap in gaps)  # never more than the ceiling (+ jitter)
     assert max(gaps[-3:]) >= 18  # long past it: at the ceiling, still asked
@@ -201,4 +203,4 @@ def test_the_hosts_hint_is_a_minimum(settings, make_video, user):
     video = running(make_video, user, elapsed=0, expected=60, spread=6)
     polls = times_polled(video, until=80, hint=8.0)
     gaps = [later - earlier for earlier, later in itertools.pairwise(polls)]
-    assert min(gaps) >= 8.0
+    assert min(gaps) >= 8.0 - 0.1  # the poll times are rounded to 0.1 s
