@@ -188,7 +188,7 @@ def refresh_media(video: Video) -> artwork.Artwork:
     replaced = [
         getattr(video, field).name
         for field in ("archived_thumbnail", "archived_spritesheet")
-        if getattr(video, field) and not _is_image_name(getattr(video, field).name)
+        if getattr(video, field) and not is_image_name(getattr(video, field).name)
     ]
     need_poster = (
         not video.archived_thumbnail or video.archived_thumbnail.name in replaced
@@ -216,7 +216,8 @@ def refresh_media(video: Video) -> artwork.Artwork:
     return made
 
 
-def _is_image_name(name: str) -> bool:
+def is_image_name(name: str) -> bool:
+    """Whether a stored file's name says image (an MP4 kept as a thumbnail does not)."""
     return (mimetypes.guess_type(name)[0] or "").startswith("image/")
 
 

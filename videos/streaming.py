@@ -29,7 +29,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_http_methods
 
-from videos import sora
+from videos import archive, sora
 from videos.models import Video
 from videos.ranges import RangeNotSatisfiable, parse_range
 
@@ -76,7 +76,7 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "video. An administrator has been told.",
         )
     archived = getattr(video, ARCHIVED_FIELDS[variant])
-    if archived and variant != "video" and not _is_image_name(archived.name):
+    if archived and variant != "video" and not archive.is_image_name(archived.name):
         archived = None  # kept before images were checked: never serve it as one
     if archived:
         response = serve_archived(request, video, archived, variant)
@@ -136,10 +136,6 @@ def serve_archived(
     for name, value in validators.items():
         response[name] = value
     return response
-
-
-def _is_image_name(name: str) -> bool:
-    return (mimetypes.guess_type(name)[0] or "").startswith("image/")
 
 
 def _read_exactly(handle: IO[bytes], length: int) -> Iterator[bytes]:

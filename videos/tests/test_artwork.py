@@ -15,8 +15,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image
 
-from videos import archive, services, sora
 from videos.models import Video
+from videos.tests.helpers import archived_at_emulator
 
 Status = Video.Status
 
@@ -27,11 +27,8 @@ def archived(user, emulator, **fields) -> Video:
     """A video submitted, completed at the emulator and archived, as the poller would."""
     params = {"prompt": "A lighthouse at dusk", "model": "sora-2", "size": "720x1280"}
     params.update(fields)
-    seconds = params.pop("seconds", 4)
-    video = services.create_video(user=user, seconds=seconds, **params)
-    emulator.complete(video.openai_video_id)
-    services.record_upstream_state(video, sora.fetch_video(video.openai_video_id))
-    return archive.archive_video(video)
+    params.setdefault("seconds", 4)
+    return archived_at_emulator(user, emulator, **params)
 
 
 def picture(field) -> Image.Image:

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from videos import archive, services, sora
 from videos.models import Video
+from videos.tests.helpers import archived_at_emulator
 
 pytest_plugins = ["videos.tests.browser"]
 pytestmark = pytest.mark.browser
@@ -26,10 +26,7 @@ SCRUB_STATE = """
 def archived(user, emulator, **fields) -> Video:
     params = {"prompt": "A paper boat in the rain", "model": "sora-2", "seconds": 8}
     params.update(fields)
-    video = services.create_video(user=user, **params)
-    emulator.complete(video.openai_video_id)
-    services.record_upstream_state(video, sora.fetch_video(video.openai_video_id))
-    return archive.archive_video(video)
+    return archived_at_emulator(user, emulator, **params)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils import timezone
 from videos import poller, sora
 from videos.models import UsageCharge, Video
 from videos.sora import profiles
-from videos.tests.helpers import image_upload, wait_until
+from videos.tests.helpers import image_upload, poll_once, poll_until, wait_until
 
 Status = Video.Status
 PROFILES = ["openai", "litellm", "vllm-omni", "sglang"]
@@ -54,22 +54,6 @@ def create(client, model: str | None = None, **kwargs) -> Video:
     response = client.post("/videos/new/", form_for(model, **kwargs))
     assert response.status_code == 302, response.context["form"].errors
     return Video.objects.get(pk=response["Location"].split("/")[2])
-
-
-def poll_until(video: Video, *statuses: str, archived: bool = False) -> Video:
-    """Run poller passes (as the worker would) until the video reaches a status."""
-
-    def reached() -> Video | None:
-        Video.objects.filter(pk=video.pk, next_poll_at__isnull=False).update(
-            next_poll_at=timezone.now()
-        )
-        for claimed in poller.claim_due_videos(limit=10):
-            poller.advance_video(claimed)
-        video.refresh_from_db()
-        done = video.status in statuses and (not archived or video.is_archived)
-        return video if done else None
-
-    return wait_until(reached, timeout=20, interval=0.2)
 
 
 def test_the_whole_journey_on_every_host(host, user, user_client, emulator):
@@ -201,12 +185,6 @@ def test_a_list_without_prompts_cannot_be_matched_and_is_held(
     assert video.is_unconfirmed
     assert "LiteLLM" in video.unconfirmed_reason
     assert emulator.stats()["creates"] == 1
-
-
-def poll_once(video: Video) -> None:
-    Video.objects.filter(pk=video.pk).update(next_poll_at=timezone.now())
-    for claimed in poller.claim_due_videos(limit=10):
-        poller.advance_video(claimed)
 
 
 def test_a_host_that_can_list_adopts_the_lost_create(

@@ -10,11 +10,9 @@ In CI this runs on PostgreSQL, where the gateway's 242-character ids once failed
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from videos import poller
 from videos.models import UsageCharge, Video
-from videos.tests.helpers import wait_until
+from videos.tests.helpers import poll_until
 
 Status = Video.Status
 
@@ -48,27 +46,13 @@ def create(client: Client, prompt: str, **overrides) -> Video:
     return Video.objects.get(pk=response["Location"].split("/")[2])
 
 
-def poll_until(video: Video, status: str, *, archived: bool = False) -> Video:
-    def reached() -> Video | None:
-        Video.objects.filter(pk=video.pk, next_poll_at__isnull=False).update(
-            next_poll_at=timezone.now()
-        )
-        for claimed in poller.claim_due_videos(limit=10):
-            poller.advance_video(claimed)
-        video.refresh_from_db()
-        done = video.status == status and (not archived or video.is_archived)
-        return video if done else None
-
-    return wait_until(reached, timeout=30, interval=0.3)
-
-
 def test_a_user_makes_plays_remixes_and_deletes_a_video_through_litellm(
     product, emulator, client
 ):
     sign_up(client)
     video = create(client, "A paper boat drifting down a rainy street")
     assert len(video.openai_video_id) >= 140  # stored whole
-    poll_until(video, Status.COMPLETED, archived=True)
+    poll_until(video, Status.COMPLETED, archived=True, timeout=30)
 
     played = client.get(
         f"/videos/{video.pk}/content/", headers={"range": "bytes=10-59"}
@@ -88,7 +72,7 @@ def test_a_user_makes_plays_remixes_and_deletes_a_video_through_litellm(
     response = client.post(f"/videos/{video.pk}/remix/", {"prompt": "The same at dawn"})
     remix = Video.objects.get(pk=response["Location"].split("/")[2])
     assert remix.remixed_from == video
-    poll_until(remix, Status.COMPLETED)
+    poll_until(remix, Status.COMPLETED, timeout=30)
 
     response = client.post(f"/videos/{video.pk}/delete/", follow=True)
     assert "LiteLLM cannot delete videos, so it keeps its own copy" in response.text
@@ -131,7 +115,9 @@ def test_a_create_whose_answer_is_dropped_is_paid_exactly_once(
     emulator.inject_fault("/v1/videos", "drop", method="POST")
     video = create(client, "A hummingbird in slow motion")
     assert video.status == Status.PENDING
-    poll_until(video, Status.PENDING)  # one pass: the lost create is looked into
+    poll_until(
+        video, Status.PENDING, timeout=30
+    )  # one pass: the lost create is looked into
     video.refresh_from_db()
     assert video.is_unconfirmed
     assert emulator.stats()["creates"] == 1
@@ -148,7 +134,7 @@ def test_an_mp4_answered_as_a_thumbnail_is_replaced_by_our_own(
     settings.SORA_MODELS = {"sora-2": {"variants": True}}  # an operator's mistake
     sign_up(client)
     video = create(client, "A fox crossing a snowy road")
-    poll_until(video, Status.COMPLETED, archived=True)
+    poll_until(video, Status.COMPLETED, archived=True, timeout=30)
     assert emulator.stats()["requests"]["GET /v1/videos/{id}/content"] == 3
     assert video.archived_thumbnail.name.endswith("-poster.webp")
     assert video.archived_spritesheet.name.endswith("-spritesheet.webp")
