@@ -10,6 +10,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 LITELLM_VENV := .venv-litellm
 LITELLM_STAMP := $(LITELLM_VENV)/.installed-requirements
+# axe-core for the accessibility tests (videos/tests/test_accessibility.py), from npm,
+# inside the git-ignored venv folder; the stamp names the version, so a new pin reinstalls.
+AXE_CORE_VERSION := 4.14.1
+AXE_DIR := $(VENV)/axe
+AXE_STAMP := $(AXE_DIR)/.installed-axe-core-$(AXE_CORE_VERSION)
 
 PYTHON := $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
 	if command -v $$p >/dev/null 2>&1 && \
@@ -45,9 +50,15 @@ $(LITELLM_STAMP): requirements-litellm.txt
 	$(LITELLM_VENV)/bin/python -m pip install --quiet -r requirements-litellm.txt
 	@touch $(LITELLM_STAMP)
 
+# A development .env (DEBUG=on, from .env.example) when there is none, so that
+# `.venv/bin/python manage.py …` works as `make run` does; an existing .env is kept.
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example (DEBUG=on: for development only)"
+
 # The offline demo: SQLite, the Sora emulator (unless OPENAI_API_KEY is set, in the
 # environment or .env), the web server and the poller; one Ctrl-C stops all.
-run: $(STAMP)
+run: $(STAMP) .env
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@export DEBUG=$${DEBUG:-on} PATH="$(CURDIR)/$(BIN):$$PATH"; \
@@ -61,7 +72,18 @@ run: $(STAMP)
 		exec honcho -f Procfile.dev start; \
 	fi
 
-test: $(STAMP) $(LITELLM_STAMP)
+# axe-core (npm) for the accessibility sweep, installed once per pinned version.
+.PHONY: axe
+axe: $(AXE_STAMP)
+
+# After the venv: creating it anew would remove this folder inside it.
+$(AXE_STAMP): | $(STAMP)
+	@command -v npm >/dev/null || { echo "error: the accessibility tests need npm (Node.js) to install axe-core" >&2; exit 1; }
+	rm -rf $(AXE_DIR)
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(AXE_DIR) axe-core@$(AXE_CORE_VERSION)
+	@touch $(AXE_STAMP)
+
+test: $(STAMP) $(LITELLM_STAMP) $(AXE_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -17,6 +17,8 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# The project's own .env, whatever the working directory (`make run` leaves a
+# development one, copied from .env.example, when there is none).
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -175,6 +177,11 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Sora Studio <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Emails speak as the product: allauth's default prefix is the request's host
+# ("[127.0.0.1:8000] "), since there is no sites framework; our templates in
+# templates/account/email/ do the same for greetings and sign-offs.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sora Studio] "
+EMAIL_SUBJECT_PREFIX = ACCOUNT_EMAIL_SUBJECT_PREFIX
 
 
 def _mailer_from_url(url: str) -> dict:
@@ -197,7 +204,22 @@ def _mailer_from_url(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": options}
 
 
-MAILERS = {"default": _mailer_from_url(env.str("EMAIL_URL", default="consolemail://"))}
+# Development without EMAIL_URL: each email becomes a readable file in media/emails/
+# (git-ignored, never served) and the console gets one line naming it; Django's
+# console backend prints quoted-printable bodies whose links break when copied.
+EMAIL_FOLDER = BASE_DIR / "media" / "emails"
+_EMAIL_URL = env.str("EMAIL_URL", default="")
+if _EMAIL_URL:
+    MAILERS = {"default": _mailer_from_url(_EMAIL_URL)}
+elif DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "sora_site.mail.FolderEmailBackend",
+            "OPTIONS": {"directory": str(EMAIL_FOLDER)},
+        }
+    }
+else:
+    MAILERS = {"default": _mailer_from_url("consolemail://")}
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

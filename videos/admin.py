@@ -10,12 +10,14 @@ lost at a host that cannot be asked about it waits here for an admin's choice.
 import copy
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin import actions as builtin_actions
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -27,10 +29,31 @@ from videos.models import Video
 from videos.sora import profiles
 
 
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        max_length=Video._meta.get_field("hidden_reason").max_length,
+        help_text="Shown to each video's owner on its page. Be specific and civil.",
+    )
+
+
 def content_url(video: Video, variant: str = "video") -> str:
-    """The product's content view: staff may fetch any video there, hidden ones too."""
+    """The product's content view: staff may fetch any video there, hidden ones too.
+
+    Files are never linked by their storage URL: media is not served publicly, and
+    the content view is where login, ownership and staff rights are checked.
+    """
     url = reverse("videos:content", args=[video.pk])
     return url if variant == "video" else f"{url}?variant={variant}"
+
+
+def file_link(video: Video, field: str, variant: str) -> str:
+    """A stored file as a link through the content view, or "—" when there is none."""
+    stored = getattr(video, field)
+    if not stored:
+        return "—"
+    return format_html(
+        '<a href="{}">{}</a>', content_url(video, variant), stored.name.rsplit("/")[-1]
+    )
 
 
 class ModelFilter(admin.SimpleListFilter):
@@ -168,9 +191,9 @@ MEDIA_FIELDS = [
 ]
 ARCHIVE_FIELDS = [
     "archive_problem",
-    "archived_video",
-    "archived_thumbnail",
-    "archived_spritesheet",
+    "archived_video_link",
+    "archived_thumbnail_link",
+    "archived_spritesheet_link",
     "archive_megabytes",
     "archive_sha256",
     "archived_at",
@@ -181,7 +204,7 @@ REQUEST_FIELDS = [
     "model",
     "size",
     "seconds",
-    "input_reference",
+    "reference_link",
     "remixed_from",
 ]
 
@@ -204,7 +227,8 @@ class VideoAdmin(admin.ModelAdmin):
         "plays",
         "created_at",
     ]
-    list_display_links = ["thumbnail", "short_prompt"]
+    # The prompt is the link: a link made only of a poster (alt="") names nothing.
+    list_display_links = ["short_prompt"]
     list_select_related = ["user"]
     list_filter = [
         "status",
@@ -265,9 +289,14 @@ class VideoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def view_on_site(self, video: Video) -> str | None:
+        """Its bytes, which staff may open for any video: the detail page is the
+        owner's alone (it would be a 404 for anyone else)."""
+        return content_url(video) if video.is_completed else None
+
     # --- columns and read-only fields -------------------------------------------------
 
-    @admin.display(description="", empty_value="")
+    @admin.display(description="Poster", empty_value="")
     def thumbnail(self, video: Video) -> str:
         if not video.has_thumbnail:
             return ""
@@ -310,6 +339,22 @@ class VideoAdmin(admin.ModelAdmin):
     def is_archived(self, video: Video) -> bool:
         return video.archived_at is not None
 
+    @admin.display(description="Archived video")
+    def archived_video_link(self, video: Video) -> str:
+        return file_link(video, "archived_video", "video")
+
+    @admin.display(description="Archived thumbnail")
+    def archived_thumbnail_link(self, video: Video) -> str:
+        return file_link(video, "archived_thumbnail", "thumbnail")
+
+    @admin.display(description="Archived spritesheet")
+    def archived_spritesheet_link(self, video: Video) -> str:
+        return file_link(video, "archived_spritesheet", "spritesheet")
+
+    @admin.display(description="Reference image")
+    def reference_link(self, video: Video) -> str:
+        return file_link(video, "input_reference", "reference")
+
     @admin.display(description="Size", ordering="archive_size")
     def archive_megabytes(self, video: Video) -> str:
         if video.archive_size is None:
@@ -340,15 +385,37 @@ class VideoAdmin(admin.ModelAdmin):
     # --- actions ----------------------------------------------------------------------
 
     @admin.action(description="Hide selected videos from their owners")
-    def hide(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+    def hide(
+        self, request: HttpRequest, queryset: QuerySet[Video]
+    ) -> HttpResponse | None:
+        """Asks for the reason first: the owner reads it on the video's page."""
+        form = HideForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/videos/video/hide_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Hide videos from their owners",
+                    "opts": self.model._meta,
+                    "videos": queryset,
+                    "form": form,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        reason = form.cleaned_data["reason"]
         videos = list(queryset.filter(hidden=False))
-        count = Video.objects.filter(pk__in=[v.pk for v in videos]).update(hidden=True)
-        log_changes(request, videos, "Hidden.")
+        count = Video.objects.filter(pk__in=[v.pk for v in videos]).update(
+            hidden=True, hidden_reason=reason
+        )
+        log_changes(request, videos, f"Hidden: {reason}")
         self.message_user(
             request,
-            f"Hid {count} video(s): their owners no longer see them; staff still can.",
+            f"Hid {count} video(s): their owners see them marked as hidden, with the "
+            "reason, and can no longer play them; staff still can.",
             messages.SUCCESS,
         )
+        return None
 
     @admin.action(description="Unhide selected videos")
     def unhide(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:

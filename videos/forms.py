@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from videos.sora import profiles
@@ -18,6 +19,30 @@ REFERENCE_LABELS = {
     "none": "Reference image (this model takes none)",
 }
 """The field's label for the chosen model; the page's script swaps it as models change."""
+
+# Messages the server gives and the page's script repeats before sending, so both say
+# the same thing: `str.format` fields here, filled the same way in video-form.js.
+REFERENCE_WRONG_SIZE = (
+    "The reference image is {width}×{height} pixels; it must be exactly "
+    "{expected_width}×{expected_height}, the size of the video."
+)
+REFERENCE_TOO_LARGE = "The reference image is {size:.1f} MB; the limit is 10 MB."
+REFERENCE_UNREADABLE = "That file is not an image we can read (JPEG, PNG or WebP)."
+QUOTA_USED_UP = "You have used all {quota} seconds of today's quota."
+QUOTA_TOO_SHORT = (
+    "This {seconds}-second video needs {seconds} seconds; you have {left} left today."
+)
+QUOTA_STARTS_OVER = "Your quota starts over at midnight ({zone})."
+
+
+def size_label(size: str) -> str:
+    """`"720x1280"` → `"Portrait 720×1280"`: people pick a shape, then a resolution."""
+    width, height = profiles.dimensions(size)
+    if width == height:
+        shape = "Square"
+    else:
+        shape = "Portrait" if height > width else "Landscape"
+    return f"{shape} {width}×{height}"
 
 
 class PromptField(forms.CharField):
@@ -59,16 +84,17 @@ class VideoForm(FormTokenMixin):
         "Up to 4000 characters."
     )
     model = forms.ChoiceField()
-    size = forms.ChoiceField(help_text="Width × height in pixels.")
+    size = forms.ChoiceField(
+        help_text="Portrait is tall, landscape wide; then width × height in pixels."
+    )
     seconds = forms.TypedChoiceField(coerce=int, label="Length")
     input_reference = forms.FileField(
         required=False,
         label="Reference image",
         help_text="JPEG, PNG or WebP, at most 10 MB, exactly the chosen size. "
         "Some models need one; some take none.",
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ",".join(REFERENCE_FORMATS.values())}
-        ),
+        # A plain file input: there is never a stored file to keep or clear here.
+        widget=forms.FileInput(attrs={"accept": ",".join(REFERENCE_FORMATS.values())}),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -77,15 +103,18 @@ class VideoForm(FormTokenMixin):
         self.fields["model"].choices = [(m, m) for m in models]
         self.fields["model"].initial = models[0] if models else None
         self.fields["size"].choices = [
-            (size, size.replace("x", " × ")) for size in profiles.all_sizes()
+            (size, size_label(size)) for size in profiles.all_sizes()
         ]
         self.fields["seconds"].choices = [
             (s, f"{s} seconds") for s in profiles.all_seconds()
         ]
         self.fields["seconds"].initial = min(profiles.all_seconds(), default=None)
-        self.fields["input_reference"].label = REFERENCE_LABELS[
-            self.chosen_profile().reference_image
-        ]
+        chosen = self.chosen_profile()
+        self.fields["input_reference"].label = REFERENCE_LABELS[chosen.reference_image]
+        # Shown (and tied to the select) under the model; the script swaps it. The
+        # bound field, made above to read the chosen model, gets the text too.
+        description = model_description(chosen)
+        self.fields["model"].help_text = self["model"].help_text = description
 
     def chosen_profile(self) -> profiles.ModelProfile:
         """The profile of the model the form shows as chosen (for the cost panel)."""
@@ -93,13 +122,51 @@ class VideoForm(FormTokenMixin):
             str(self["model"].value() or self.fields["model"].initial or "")
         )
 
-    def estimated_cost(self) -> Decimal | None:
-        """What the chosen length costs at the host's price, when the price is known."""
+    def chosen_seconds(self) -> int | None:
+        """The length the form shows as chosen: what the quota check weighs."""
         try:
-            seconds = int(self["seconds"].value() or self.fields["seconds"].initial)
+            return int(self["seconds"].value() or self.fields["seconds"].initial)
         except (TypeError, ValueError):
             return None
-        return self.chosen_profile().cost(seconds)
+
+    def estimated_cost(self) -> Decimal | None:
+        """What the chosen length costs at the host's price, when the price is known."""
+        seconds = self.chosen_seconds()
+        return None if seconds is None else self.chosen_profile().cost(seconds)
+
+    def prompt_length(self) -> int:
+        """Characters in the prompt as shown, for the counter under it."""
+        return len(str(self["prompt"].value() or ""))
+
+    @property
+    def prompt_max_length(self) -> int:
+        return PROMPT_MAX_LENGTH
+
+    @property
+    def reference_max_bytes(self) -> int:
+        return REFERENCE_MAX_BYTES
+
+    def model_descriptions(self) -> dict[str, str]:
+        """Each offered model's line under the model field, for the page's script."""
+        return {
+            name: model_description(profile)
+            for name, profile in profiles.model_table().items()
+        }
+
+    def quota_starts_over(self) -> str:
+        """When the quota starts over, in the site's time zone (the one it counts in)."""
+        return QUOTA_STARTS_OVER.format(zone=timezone.get_current_timezone_name())
+
+    def client_messages(self) -> dict[str, str]:
+        """The server's own wording, for the checks the page makes before sending."""
+        return {
+            "reference_wrong_size": REFERENCE_WRONG_SIZE,
+            "reference_too_large": REFERENCE_TOO_LARGE,
+            "reference_unreadable": REFERENCE_UNREADABLE,
+            "quota_used_up": QUOTA_USED_UP,
+            "quota_too_short": QUOTA_TOO_SHORT,
+            "quota_starts_over": self.quota_starts_over(),
+        }
 
     def clean_input_reference(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("input_reference")
@@ -107,8 +174,7 @@ class VideoForm(FormTokenMixin):
             return None
         if upload.size > REFERENCE_MAX_BYTES:
             raise forms.ValidationError(
-                "The reference image is %(size).1f MB; the limit is 10 MB.",
-                params={"size": upload.size / 1024 / 1024},
+                REFERENCE_TOO_LARGE.format(size=upload.size / 1024 / 1024)
             )
         try:
             upload.seek(0)
@@ -117,9 +183,7 @@ class VideoForm(FormTokenMixin):
                 image.verify()
                 upload.image_size = image.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise forms.ValidationError(
-                "That file is not an image we can read (JPEG, PNG or WebP)."
-            ) from error
+            raise forms.ValidationError(REFERENCE_UNREADABLE) from error
         finally:
             upload.seek(0)
         if image_format not in REFERENCE_FORMATS:
@@ -199,9 +263,18 @@ class VideoForm(FormTokenMixin):
                 width, height = upload.image_size
                 self.add_error(
                     "input_reference",
-                    f"The reference image is {width}×{height} pixels; it must be "
-                    f"exactly {expected[0]}×{expected[1]}, the size of the video.",
+                    REFERENCE_WRONG_SIZE.format(
+                        width=width,
+                        height=height,
+                        expected_width=expected[0],
+                        expected_height=expected[1],
+                    ),
                 )
+
+
+def model_description(profile: profiles.ModelProfile) -> str:
+    """The host profile's description, or at least where the model runs."""
+    return profile.description or f"{profile.name}, served by {profiles.host_name()}."
 
 
 class RemixForm(FormTokenMixin):

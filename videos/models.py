@@ -191,13 +191,16 @@ class Video(models.Model):
     @property
     def can_remix(self) -> bool:
         return (
-            self.is_completed and bool(self.openai_video_id) and self.host_profile.remix
+            self.is_completed
+            and not self.hidden
+            and bool(self.openai_video_id)
+            and self.host_profile.remix
         )
 
     @property
     def has_thumbnail(self) -> bool:
         """A real image to show as the poster: ours, or the host's while it has one."""
-        if not self.is_completed:
+        if not self.is_completed or self.hidden:
             return False
         if self.archived_at:
             return bool(self.archived_thumbnail)
@@ -205,13 +208,14 @@ class Video(models.Model):
 
     @property
     def is_playable(self) -> bool:
-        """Completed, and not an archived file that turned out not to be a video."""
-        return self.is_completed and not self.archive_problem
+        """Completed, not hidden by a moderator, and not an archived file that turned
+        out not to be a video."""
+        return self.is_completed and not self.hidden and not self.archive_problem
 
     @property
     def has_scrub_preview(self) -> bool:
         """Our own spritesheet, whose grid we know, for the list page's scrubbing."""
-        return bool(self.archived_spritesheet and self.sprite_count)
+        return bool(self.archived_spritesheet and self.sprite_count and not self.hidden)
 
     @property
     def orientation(self) -> str:
@@ -271,7 +275,10 @@ class Video(models.Model):
 
     @property
     def phase(self) -> str:
-        """The status, told apart where the page shows something else while pending."""
+        """The status, told apart where the page shows something else: hidden by a
+        moderator (whatever its status), or a pending video's two kinds of waiting."""
+        if self.hidden:
+            return "hidden"
         if self.is_unconfirmed:
             return "unconfirmed"
         if self.waiting_for_host:
@@ -290,9 +297,29 @@ class Video(models.Model):
     @property
     def status_label(self) -> str:
         """The status as users read it (a held submit is not "waiting to be submitted")."""
+        if self.hidden:
+            return "Hidden by a moderator"
         if self.is_unconfirmed:
             return "Awaiting a check"
         return self.get_status_display()
+
+    @property
+    def is_live(self) -> bool:
+        """Worth polling for its owner's pages: being made and not hidden (final)."""
+        return self.is_running and not self.hidden
+
+    @property
+    def shows_progress(self) -> bool:
+        """Still being made, as far as its owner can follow: not held, not hidden."""
+        return self.is_live and not self.is_unconfirmed
+
+    @property
+    def charged_seconds(self) -> int:
+        """Seconds this video holds in its owner's quota ledger (0 once refunded)."""
+        try:
+            return self.charge.seconds
+        except UsageCharge.DoesNotExist:
+            return 0
 
     @property
     def display_progress(self) -> int:

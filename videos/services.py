@@ -98,6 +98,8 @@ def remix_video(
 
 
 def why_not_remixable(video: Video) -> str:
+    if video.hidden:
+        return "A moderator hid this video, so it cannot be remixed."
     if not video.host_profile.remix:
         return f"{sora.host_name()} cannot remix {video.model} videos."
     return "Only a completed video can be remixed."
@@ -147,8 +149,8 @@ def _reserve(
             if used + seconds > quota:
                 raise QuotaExceeded(
                     f"This video needs {seconds} seconds but only {max(quota - used, 0)} "
-                    f"of your {quota} seconds for today are left. The quota resets at "
-                    "midnight."
+                    f"of your {quota} seconds for today are left. Your quota starts "
+                    f"over at midnight ({timezone.get_current_timezone_name()})."
                 )
             now = timezone.now()
             video = Video.objects.create(

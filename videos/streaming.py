@@ -42,6 +42,8 @@ FILE_CHUNK_SIZE = 1024 * 1024
 
 RELAYED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
 IMAGE_CACHE = "private, max-age=3600"
+REFERENCE_VARIANT = "reference"
+"""The image the user uploaded with the prompt: ours alone, never the host's."""
 VIDEO_CACHE = "private, max-age=600"
 
 
@@ -56,6 +58,8 @@ def viewable_video(request: HttpRequest, pk: uuid.UUID) -> Video:
 def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     video = viewable_video(request, pk)
     variant = request.GET.get("variant", "video")
+    if variant == REFERENCE_VARIANT:
+        return serve_reference(video)
     if variant not in sora.CONTENT_VARIANTS:
         raise Http404("Unknown variant.")
     if video.status == Video.Status.EXPIRED:
@@ -88,6 +92,20 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             response["Content-Disposition"] = content_disposition_header(
                 as_attachment=True, filename=video.download_filename
             )
+    return response
+
+
+def serve_reference(video: Video) -> HttpResponse:
+    """The uploaded reference image (checked to be one when it was uploaded)."""
+    stored = video.input_reference
+    if not stored or not archive.is_image_name(stored.name):
+        raise Http404("This video was made without a reference image.")
+    try:
+        handle = stored.storage.open(stored.name, "rb")
+    except FileNotFoundError:
+        raise Http404("The reference image is no longer kept.") from None
+    response = FileResponse(handle, content_type=mimetypes.guess_type(stored.name)[0])
+    response["Cache-Control"] = IMAGE_CACHE
     return response
 
 

@@ -4,15 +4,12 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_safe
 
-from sora_site.ratelimits import enforce_create_limit
-from videos import estimates, selectors, services
+from sora_site.ratelimits import create_limit_message, create_limit_wait
+from videos import selectors, services
 from videos.errors import VideoError
 from videos.forms import REFERENCE_LABELS, RemixForm, VideoForm
 from videos.models import Video
@@ -22,11 +19,17 @@ PAGE_SIZE = 12
 
 
 def owned_video(request: HttpRequest, pk: uuid.UUID) -> Video:
-    """The user's own visible video, or 404 (never 403: others' ids stay secret)."""
-    return get_object_or_404(Video, pk=pk, user=request.user, hidden=False)
+    """The user's own video, or 404 (never 403: others' ids stay secret).
+
+    Hidden videos are included: their owner is told a moderator hid them, and why,
+    rather than seeing them vanish; their bytes stay out of reach (streaming.py).
+    """
+    return get_object_or_404(
+        Video.objects.select_related("remixed_from"), pk=pk, user=request.user
+    )
 
 
-@require_GET
+@require_safe
 def video_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     query = request.GET.get("q", "").strip()[:200]
@@ -47,10 +50,13 @@ def video_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def video_create(request: HttpRequest) -> HttpResponse:
+    status = 200
     if request.method == "POST":
         form = VideoForm(request.POST, request.FILES)
-        if form.is_valid():
-            enforce_create_limit(request)
+        if form.is_valid() and (wait := create_limit_wait(request)):
+            form.add_error(None, create_limit_message(wait))
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 video = services.create_video(
@@ -67,8 +73,8 @@ def video_create(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect(video)
     else:
-        form = VideoForm(initial={"form_token": uuid.uuid4()})
-    return render(
+        form = VideoForm(initial=_create_initial(request))
+    response = render(
         request,
         "videos/new.html",
         {
@@ -78,19 +84,48 @@ def video_create(request: HttpRequest) -> HttpResponse:
                 name: profile.to_json()
                 for name, profile in profiles.model_table().items()
             },
-            "chosen": form.chosen_profile(),
             "estimated_cost": form.estimated_cost(),
             "reference_labels": REFERENCE_LABELS,
         },
+        status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(wait)
+    return response
 
 
-@require_GET
+def _create_initial(request: HttpRequest) -> dict:
+    """A fresh form, or "try again": filled from one of the user's own videos.
+
+    `?from=<id>` names the video; anyone else's id, or nonsense, gives a blank form.
+    An uploaded reference image cannot be put back into a file field, so the page
+    says to choose it again.
+    """
+    initial: dict = {"form_token": uuid.uuid4()}
+    source = selectors.own_video_or_none(request.user, request.GET.get("from", ""))
+    if source is not None:
+        initial |= {
+            "prompt": source.prompt,
+            "model": source.model,
+            "size": source.size,
+            "seconds": source.seconds,
+        }
+        note = f"Filled in from “{source.short_prompt}”: change anything, then send."
+        if source.input_reference:
+            note += " Its reference image is not carried over: choose it again."
+        messages.info(request, note)
+    return initial
+
+
+@require_safe
 def video_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     video = owned_video(request, pk)
-    return _render_detail(
-        request, video, RemixForm(initial={"form_token": uuid.uuid4()})
-    )
+    return _render_detail(request, video, new_remix_form(video))
+
+
+def new_remix_form(source: Video) -> RemixForm:
+    """A remix starts from the original prompt: the change is usually a small edit."""
+    return RemixForm(initial={"form_token": uuid.uuid4(), "prompt": source.prompt})
 
 
 def _render_detail(
@@ -104,41 +139,22 @@ def _render_detail(
     )
 
 
-@never_cache
-@require_GET
-def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
-    """What the detail page polls: the state, and the panel to show once it changes."""
-    video = owned_video(request, pk)
-    time = estimates.describe(video, timezone.now())
-    panel = render_to_string(
-        "videos/detail.html#status_panel",
-        {"video": video, "remix_form": RemixForm(initial={"form_token": uuid.uuid4()})},
-        request=request,
-    )
-    return JsonResponse(
-        {
-            "status": video.status,
-            "phase": video.phase,
-            "progress": video.display_progress,
-            "error": video.error_message or None,
-            "status_label": video.status_label,
-            "elapsed": round(time.elapsed),
-            "estimate": time.text,
-            "running": video.is_running,
-            "html": panel,
-        }
-    )
-
-
-@require_POST
+@require_http_methods(["GET", "POST"])
 def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """POST remixes; a GET (a reloaded error page, a bookmark) leads to the video."""
     source = owned_video(request, pk)
+    if request.method == "GET":
+        return redirect(source)
     if not source.can_remix:
         messages.error(request, services.why_not_remixable(source))
         return redirect(source)
     form = RemixForm(request.POST)
+    if form.is_valid() and (wait := create_limit_wait(request)):
+        form.add_error("prompt", create_limit_message(wait))
+        response = _render_detail(request, source, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if form.is_valid():
-        enforce_create_limit(request)
         try:
             video = services.remix_video(
                 user=request.user,
@@ -153,9 +169,12 @@ def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return _render_detail(request, source, form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def video_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """POST deletes; a GET (a reloaded page, a bookmark) leads to the video."""
     video = owned_video(request, pk)
+    if request.method == "GET":
+        return redirect(video)
     try:
         host_kept = services.delete_video(video=video)
     except VideoError as error:

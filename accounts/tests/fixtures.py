@@ -70,3 +70,8 @@ def client_for():
 @pytest.fixture
 def user_client(client_for, user) -> Client:
     return client_for(user)
+
+
+@pytest.fixture
+def staff_client(client_for, staff_user) -> Client:
+    return client_for(staff_user)

@@ -15,11 +15,6 @@ CHANGELIST_MAX_QUERIES = 5
 
 
 @pytest.fixture
-def staff_client(client_for, staff_user):
-    return client_for(staff_user)
-
-
-@pytest.fixture
 def make_video():
     """A video as the create flow leaves it: charged to its user unless it failed.
 

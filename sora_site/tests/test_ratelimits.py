@@ -23,14 +23,25 @@ def valid_create(**overrides) -> dict:
     }
 
 
-def test_the_eleventh_create_in_a_minute_is_429(user_client, emulator):
+def test_the_eleventh_create_in_a_minute_is_429_with_the_form_kept(
+    user_client, emulator
+):
     for _ in range(10):
         assert user_client.post("/videos/new/", valid_create()).status_code == 302
-    response = user_client.post("/videos/new/", valid_create())
+    response = user_client.post(
+        "/videos/new/",
+        valid_create(
+            prompt="A lighthouse in a storm, seen from a boat", size="720x1280"
+        ),
+    )
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
-    assert "Too many requests" in response.text
-    assert "try again in about" in response.text
+    form = response.context["form"]
+    assert form.data["prompt"] == "A lighthouse in a storm, seen from a boat"
+    assert form.data["size"] == "720x1280"
+    assert "A lighthouse in a storm, seen from a boat</textarea>" in response.text
+    assert "Please send this again in" in response.text
+    assert "nothing was charged" in response.text
     assert emulator.stats()["creates"] == 10
     assert user_client.get("/videos/new/").status_code == 200  # GETs are not creates
 
@@ -148,3 +159,44 @@ def test_csrf_still_applies_to_rate_limited_views(user):
     )
     assert response.status_code == 403
     assert not re.search("Too many requests", response.text)
+
+
+def test_the_429_page_says_when_to_come_back_and_links_back(user_client, settings):
+    settings.RATE_LIMIT_SITE = "2/15m"
+    for _ in range(2):
+        user_client.get("/videos/")
+    response = user_client.get(
+        "/accounts/profile/", HTTP_REFERER="http://testserver/videos/?q=kite"
+    )
+    assert response.status_code == 429
+    wait = int(response["Retry-After"])
+    assert 0 < wait <= 900
+    assert re.search(
+        r"You can carry on at <strong><time datetime=\"[^\"]+\">\d\d:\d\d",
+        response.text,
+    )
+    assert f"in about <strong>{(wait + 59) // 60} minute" in response.text
+    assert (
+        '<a href="http://testserver/videos/?q=kite">Back to the page you were on</a>'
+        in response.text
+    )
+
+
+def test_the_429_page_never_links_back_to_another_site(user_client, settings):
+    settings.RATE_LIMIT_SITE = "1/15m"
+    user_client.get("/videos/")
+    response = user_client.get("/videos/", HTTP_REFERER="https://evil.example/phish")
+    assert response.status_code == 429
+    assert "evil.example" not in response.text
+    assert "Back to the page you were on" not in response.text
+
+
+def test_head_requests_and_the_admin_script_catalogue_are_not_counted(
+    user_client, settings
+):
+    settings.RATE_LIMIT_SITE = "3/15m"
+    for _ in range(10):
+        assert user_client.head("/videos/").status_code == 200
+    for _ in range(3):
+        assert user_client.get("/videos/").status_code == 200
+    assert user_client.get("/videos/").status_code == 429

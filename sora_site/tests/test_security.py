@@ -17,8 +17,10 @@ LOGIN_REQUIRED = {
     "videos/<uuid:pk>/": ({"GET"}, True),
     "videos/<uuid:pk>/status/": ({"GET"}, True),
     "videos/<uuid:pk>/content/": ({"GET", "HEAD"}, True),
-    "videos/<uuid:pk>/remix/": ({"POST"}, True),
-    "videos/<uuid:pk>/delete/": ({"POST"}, True),
+    "videos/status/": ({"GET"}, False),
+    # A GET of a form's action (a reloaded error page) leads back to the video.
+    "videos/<uuid:pk>/remix/": ({"GET", "POST"}, True),
+    "videos/<uuid:pk>/delete/": ({"GET", "POST"}, True),
 }
 THIRD_PARTY_PREFIXES = ("accounts/", "admin/")  # allauth's and Django's own, below
 

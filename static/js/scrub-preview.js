@@ -31,16 +31,31 @@
     delete thumb.dataset.scrubIndex;
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll(".thumb[data-scrub-src]"), function (thumb) {
+  // Listens on the document, so a card the list's live updates swap in (a video that
+  // just finished) scrubs too, without binding anything per card.
+  function scrubbable(event) {
+    var thumb = event.target.closest && event.target.closest(".thumb[data-scrub-src]");
+    if (!thumb || !Number(thumb.dataset.scrubCount)) return null;
     var frame = thumb.querySelector(".scrub-frame");
-    if (!frame || !Number(thumb.dataset.scrubCount)) return;
-    thumb.addEventListener("pointermove", function (event) {
-      show(thumb, frame, tileAt(thumb, event.clientX));
-    });
-    thumb.addEventListener("pointerleave", function () { hide(thumb, frame); });
-    thumb.addEventListener("pointercancel", function () { hide(thumb, frame); });
-    thumb.addEventListener("pointerup", function (event) {
-      if (event.pointerType !== "mouse") hide(thumb, frame);
-    });
+    return frame ? { thumb: thumb, frame: frame } : null;
+  }
+
+  document.addEventListener("pointermove", function (event) {
+    var found = scrubbable(event);
+    if (found) show(found.thumb, found.frame, tileAt(found.thumb, event.clientX));
+  });
+  // pointerleave does not bubble; pointerout does (and fires when moving onto a child,
+  // so only leaving the thumb itself hides the preview).
+  document.addEventListener("pointerout", function (event) {
+    var found = scrubbable(event);
+    if (found && !found.thumb.contains(event.relatedTarget)) hide(found.thumb, found.frame);
+  });
+  document.addEventListener("pointercancel", function (event) {
+    var found = scrubbable(event);
+    if (found) hide(found.thumb, found.frame);
+  });
+  document.addEventListener("pointerup", function (event) {
+    var found = scrubbable(event);
+    if (found && event.pointerType !== "mouse") hide(found.thumb, found.frame);
   });
 })();

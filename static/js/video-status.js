@@ -1,19 +1,45 @@
 // Keeps a video's status panel current: polls /videos/<id>/status/ every couple of
 // seconds while the video is being made, moves the progress bar, and swaps in the
-// server-rendered panel (player, error, remix form) when the status changes.
+// server-rendered panel (player, error, remix form) when the status changes. It stops
+// for good once the video is done, hidden by a moderator or deleted (and says so),
+// pauses while the tab is hidden, and backs off when a poll fails.
+//
+// The panel is a polite live region: screen readers hear each new panel (a status
+// change), but not the percent and elapsed time that change every second or two.
 (function () {
   "use strict";
   var panel = document.getElementById("status-panel");
   if (!panel) return;
   var running = ["pending", "queued", "in_progress"];
   var url = panel.dataset.statusUrl;
-  var delay = 2000;
+  // "/videos/<id>/status/" without "<id>/status/": the list, "My videos".
+  var listUrl = url.replace(/[^/]+\/status\/$/, "");
+  var GONE = "This video is no longer available: it was deleted, or hidden by a moderator.";
+  var INTERVAL = 2000;
+  var MAX_DELAY = 30000;
+  var delay = INTERVAL;
+  var timer = null;
+  var ticker = null;
+  var asking = false;
+  var stopped = false;
+
+  // Parts that change every second or two are read when asked for, not announced.
+  function quiet() {
+    panel.querySelectorAll("[data-progress-text], [data-started-at]").forEach(function (part) {
+      part.setAttribute("aria-live", "off");
+    });
+  }
+
+  function swap(data) {
+    panel.dataset.status = data.status;
+    panel.dataset.phase = data.phase;
+    panel.innerHTML = data.html;
+    quiet();
+  }
 
   function update(data) {
-    if (data.phase !== panel.dataset.phase) {
-      panel.dataset.status = data.status;
-      panel.dataset.phase = data.phase;
-      panel.innerHTML = data.html;
+    if (data.hidden || data.phase !== panel.dataset.phase) {
+      swap(data);
       return;
     }
     var bar = panel.querySelector("progress");
@@ -29,6 +55,31 @@
     }
   }
 
+  function stop() {
+    stopped = true;
+    window.clearTimeout(timer);
+    window.clearInterval(ticker);
+  }
+
+  // The video is gone, or this session is: say so in the panel, with a way on.
+  function tellGone(message, linkText, href) {
+    stop();
+    panel.dataset.status = "gone";
+    panel.dataset.phase = "gone";
+    var box = document.createElement("div");
+    box.className = "message message-warning";
+    var strong = document.createElement("strong");
+    strong.textContent = message;
+    var line = document.createElement("p");
+    var link = document.createElement("a");
+    link.href = href;
+    link.textContent = linkText;
+    line.appendChild(link);
+    box.appendChild(strong);
+    box.appendChild(line);
+    panel.replaceChildren(box);
+  }
+
   // Elapsed time ticks every second between polls, from when the host took the video.
   function tick() {
     var line = panel.querySelector("[data-started-at]");
@@ -39,25 +90,60 @@
       elapsed.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
     }
   }
-  window.setInterval(tick, 1000);
+
+  function schedule(wait) {
+    window.clearTimeout(timer);
+    timer = null;
+    if (stopped || asking || document.hidden) return;
+    timer = window.setTimeout(poll, wait);
+  }
 
   function poll() {
+    timer = null;
+    if (stopped || asking || document.hidden) return;
+    asking = true;
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (response.redirected) {
+          tellGone("You are logged out.", "Log in again to follow this video", window.location.href);
+          return;
+        }
+        if (response.status === 404) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            tellGone(data.error || GONE, "Back to My videos", listUrl);
+          });
+        }
         if (!response.ok) throw new Error("status " + response.status);
-        return response.json();
-      })
-      .then(function (data) {
-        update(data);
-        delay = 2000;
-        if (data.running) window.setTimeout(poll, delay);
+        return response.json().then(function (data) {
+          update(data);
+          delay = INTERVAL;
+          // Done, failed, expired, or hidden by a moderator: nothing more will change.
+          if (!data.running || data.hidden) stop();
+        });
       })
       .catch(function () {
         // A blip (deploy, network): back off, keep trying.
-        delay = Math.min(delay * 2, 30000);
-        window.setTimeout(poll, delay);
+        delay = Math.min(delay * 2, MAX_DELAY);
+      })
+      .finally(function () {
+        asking = false;
+        schedule(delay);
       });
   }
 
-  if (running.indexOf(panel.dataset.status) !== -1) window.setTimeout(poll, delay);
+  quiet();
+  if (running.indexOf(panel.dataset.status) === -1 || panel.dataset.phase === "hidden") return;
+  ticker = window.setInterval(tick, 1000);
+
+  // A hidden tab asks nothing; back in view, it catches up at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      window.clearTimeout(timer);
+      timer = null;
+    } else {
+      schedule(0);
+    }
+  });
+
+  schedule(INTERVAL);
 })();

@@ -21,11 +21,6 @@ def proxy_only(settings):
     settings.VIDEO_ARCHIVE = False
 
 
-@pytest.fixture
-def staff_client(client_for, staff_user):
-    return client_for(staff_user)
-
-
 def listed(response) -> list[Video]:
     return list(response.context["cl"].result_list)
 
@@ -109,10 +104,23 @@ def test_hide_takes_it_from_its_owner_but_not_from_staff(
     video = completed_video(user, prompt="A fox crossing a snowy road")
     assert str(video.pk) in user_client.get("/videos/").text
 
-    response = run_action(staff_client, "hide", video)
+    confirm = run_action(staff_client, "hide", video)
+    assert "Hide 1 video" in confirm.text and not Video.objects.get(pk=video.pk).hidden
+    refused = run_action(staff_client, "hide", video, apply="1", reason="")
+    assert "This field is required." in refused.text
+    assert not Video.objects.get(pk=video.pk).hidden
+    response = run_action(
+        staff_client, "hide", video, apply="1", reason="Violent imagery"
+    )
     assert "Hid 1 video" in response.text
-    assert str(video.pk) not in user_client.get("/videos/").text
-    assert user_client.get(f"/videos/{video.pk}/").status_code == 404
+    assert Video.objects.get(pk=video.pk).hidden_reason == "Violent imagery"
+    listed = user_client.get("/videos/").text
+    assert str(video.pk) in listed and "Hidden by a moderator" in listed
+    page = user_client.get(f"/videos/{video.pk}/")
+    assert page.status_code == 200
+    assert "A moderator hid this video." in page.text
+    assert "Reason: Violent imagery" in page.text
+    assert f"/videos/{video.pk}/content/" not in page.text
     assert user_client.get(f"/videos/{video.pk}/content/").status_code == 404
     staff_view = staff_client.get(f"/videos/{video.pk}/content/")
     assert staff_view.status_code == 200

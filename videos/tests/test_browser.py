@@ -130,14 +130,16 @@ def test_sign_up_make_watch_download_remix_delete_and_log_out(pages, emulator, p
     with open(download.path(), "rb") as mp4:
         assert mp4.read(8)[4:8] == b"ftyp"
 
-    page.get_by_label("Remix prompt").fill("The same boat, at night, under neon signs")
+    remix_prompt = page.get_by_label("Remix prompt")
+    expect(remix_prompt).to_have_value("A paper boat drifting down a rainy street")
+    remix_prompt.fill("The same boat, at night, under neon signs")
     page.get_by_role("button", name=re.compile(r"^Remix")).click()
     expect(page).to_have_url(DETAIL_URL)
     remix_url = page.url
     assert remix_url != video_url
     expect(page.locator("h1")).to_have_text("The same boat, at night, under neon signs")
 
-    page.get_by_role("link", name="the original video").click()
+    page.get_by_role("link", name="“A paper boat drifting down a rainy street”").click()
     expect(page).to_have_url(video_url)
     page.get_by_text("Delete this video").click()
     page.get_by_role("button", name="Yes, delete it").click()

@@ -48,7 +48,18 @@ def test_upstream_outage_deletes_nothing_and_says_so(
     assert "nothing was deleted" in response.text
 
 
-def test_delete_is_post_only(user_client, user, make_video):
+def test_a_get_of_the_delete_address_leads_back_and_deletes_nothing(
+    user_client, user, make_video
+):
     video = make_video(user)
-    assert user_client.get(f"/videos/{video.pk}/delete/").status_code == 405
+    response = user_client.get(f"/videos/{video.pk}/delete/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/videos/{video.pk}/"
     assert Video.objects.filter(pk=video.pk).exists()
+
+
+def test_a_get_of_someone_elses_delete_address_is_404(
+    user_client, other_user, make_video
+):
+    video = make_video(other_user)
+    assert user_client.get(f"/videos/{video.pk}/delete/").status_code == 404

@@ -15,7 +15,7 @@ def test_empty_state_links_to_create(user_client):
     assert 'href="/videos/new/"' in response.text
 
 
-def test_lists_only_my_visible_videos_newest_first(
+def test_lists_only_my_videos_newest_first_hidden_ones_marked(
     user_client, user, other_user, make_video
 ):
     older = make_video(user, prompt="older clip")
@@ -24,7 +24,7 @@ def test_lists_only_my_visible_videos_newest_first(
     make_video(other_user, prompt="someone else's clip")
     text = user_client.get("/videos/").text
     assert text.index("newer clip") < text.index("older clip")
-    assert "hidden clip" not in text
+    assert "hidden clip" in text and "Hidden by a moderator" in text
     assert "someone else" not in text
     assert str(newer.pk) in text and str(older.pk) in text
 

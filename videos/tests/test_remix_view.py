@@ -51,6 +51,13 @@ def test_remix_counts_against_the_quota(user_client, user, completed_video):
     assert Video.objects.count() == 1
 
 
-def test_remix_is_post_only(user_client, user, completed_video):
+def test_a_get_of_the_remix_address_leads_back_to_the_video(
+    user_client, user, completed_video, emulator
+):
+    """A reloaded error page (its address is /remix/) must not be an empty 405."""
     source = completed_video(user)
-    assert user_client.get(f"/videos/{source.pk}/remix/").status_code == 405
+    creates_before = emulator.stats()["creates"]
+    response = user_client.get(f"/videos/{source.pk}/remix/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/videos/{source.pk}/"
+    assert emulator.stats()["creates"] == creates_before

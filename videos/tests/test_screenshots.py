@@ -83,6 +83,13 @@ def test_screenshots(
         progress=42,
         openai_video_id="video_running_for_screenshot",
     )
+    hidden = make_video(
+        owner,
+        prompt="A famous footballer scoring a goal in a packed stadium",
+        status=Video.Status.COMPLETED,
+        hidden=True,
+        hidden_reason="Shows a real, recognisable person without their consent",
+    )
     completed = finished[0]
     # Django's admin links no icon: Chromium's /favicon.ico request 404s there.
     pages.allow(r"/admin/.*: Failed to load resource: .* status of 404")
@@ -101,6 +108,11 @@ def test_screenshots(
             user,
             failed.get_absolute_url(),
             screenshots_dir / f"video-failed-{width}.png",
+        )
+        shoot(
+            user,
+            hidden.get_absolute_url(),
+            screenshots_dir / f"video-hidden-{width}.png",
         )
         shoot(
             user,
@@ -124,4 +136,4 @@ def test_screenshots(
             admin, "/admin/videos/video/", screenshots_dir / f"admin-videos-{width}.png"
         )
 
-    assert len(list(screenshots_dir.glob("*.png"))) >= 18
+    assert len(list(screenshots_dir.glob("*.png"))) >= 20

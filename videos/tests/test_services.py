@@ -85,6 +85,21 @@ def test_usage_summary(user, make_video):
 
 
 @pytest.mark.django_db
+def test_usage_summary_tells_deleted_and_hidden_videos_apart(
+    user, make_video, django_assert_num_queries
+):
+    make_video(user, seconds=4)
+    make_video(user, seconds=4, hidden=True)
+    make_video(user, seconds=8).delete()
+    make_video(user, seconds=12, status=Video.Status.FAILED)
+    with django_assert_num_queries(2):
+        summary = usage_summary(user)
+    assert (summary["videos_total"], summary["seconds_total"]) == (3, 16)
+    assert summary["videos_deleted"] == 1
+    assert (summary["videos_kept"], summary["videos_hidden"]) == (3, 1)
+
+
+@pytest.mark.django_db
 def test_a_deactivated_user_cannot_create(make_user, emulator):
     from videos.errors import NotAllowed
 
