@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from videos.models import Video
 from videos.sora import profiles
 
 PROMPT_MAX_LENGTH = 4000
@@ -37,12 +38,7 @@ QUOTA_STARTS_OVER = "Your quota starts over at midnight ({zone})."
 
 def size_label(size: str) -> str:
     """`"720x1280"` → `"Portrait 720×1280"`: people pick a shape, then a resolution."""
-    width, height = profiles.dimensions(size)
-    if width == height:
-        shape = "Square"
-    else:
-        shape = "Portrait" if height > width else "Landscape"
-    return f"{shape} {width}×{height}"
+    return Video(size=size).size_label
 
 
 class PromptField(forms.CharField):

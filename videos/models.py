@@ -231,6 +231,18 @@ class Video(models.Model):
         return "portrait" if height > width else "landscape"
 
     @property
+    def size_label(self) -> str:
+        """The asked-for size as the form names it: "Portrait 720×1280"."""
+        width, _, height = self.size.partition("x")
+        if not (width.isdigit() and height.isdigit()):
+            return self.size
+        if width == height:
+            shape = "Square"
+        else:
+            shape = "Portrait" if int(height) > int(width) else "Landscape"
+        return f"{shape} {width}×{height}"
+
+    @property
     def length_differs(self) -> bool:
         """The file's real length is not what was asked for (and paid)."""
         return self.duration is not None and abs(self.duration - self.seconds) >= 0.5
@@ -293,6 +305,11 @@ class Video(models.Model):
         if code.isdigit() or code in ("failed", "refused", "unconfirmed"):
             return ""
         return code
+
+    @property
+    def badge_style(self) -> str:
+        """The badge's colour: its status, or "hidden" once a moderator hid it."""
+        return "hidden" if self.hidden else self.status
 
     @property
     def status_label(self) -> str:
