@@ -6,8 +6,10 @@ running are left to finish; they were paid for.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     IntegerField,
@@ -17,8 +19,9 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -62,6 +65,68 @@ def with_usage(users: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+NUL_IN_QUERY = (
+    "This address holds a NUL character (%00) in its search or filters; no text "
+    "here can contain one. Remove it and try again."
+)
+
+REGEX_LOOKUPS = {"regex", "iregex"}
+NOT_AN_ID = "“{value}” is not the id of any {name}: select them on the list instead."
+
+
+class HostileQueryGuard:
+    """A ModelAdmin mixin for query strings Django's admin would answer with a 500.
+
+    A NUL anywhere in a changelist's query is a 400, said plainly: searches and
+    filters compare it with text columns, and PostgreSQL refuses any text holding a
+    NUL (`?q=%00` or `?model=%00` were 500s there; SQLite merely finds nothing).
+    So is a regular-expression lookup, and a selected id that cannot be one. An
+    empty `_to_field` on a change page means the primary key, as no `_to_field`
+    does (Django looked up a field named "" and failed).
+    """
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """No regular expressions from the address (a 400, as other refused lookups).
+
+        Django allows any lookup on a model's own fields, `?prompt__regex=*` too, and
+        the database then fails on the pattern: PostgreSQL refuses "*" (a 500).
+        """
+        if lookup.rsplit(LOOKUP_SEP, 1)[-1] in REGEX_LOOKUPS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Model | None:
+        return super().get_object(request, object_id, from_field or None)
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet, *args, **kwargs
+    ) -> HttpResponse | None:
+        """Selected ids that cannot be ids are a 400 (Django filtered by them: a 500)."""
+        pk = self.model._meta.pk
+        for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+            try:
+                pk.to_python(value)
+            except ValidationError:
+                return HttpResponseBadRequest(
+                    NOT_AN_ID.format(
+                        value=value[:40], name=self.model._meta.verbose_name
+                    ),
+                    content_type="text/plain; charset=utf-8",
+                )
+        return super().response_action(request, queryset, *args, **kwargs)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            return HttpResponseBadRequest(
+                NUL_IN_QUERY, content_type="text/plain; charset=utf-8"
+            )
+        return super().changelist_view(request, extra_context)
+
+
 def log_changes(request: HttpRequest, objects: list[Model], message: str) -> None:
     """Record a bulk action in the admin's history: who banned or hid what stays on
     record (bulk actions bypass the change form, which would otherwise log it)."""
@@ -75,7 +140,7 @@ def log_changes(request: HttpRequest, objects: list[Model], message: str) -> Non
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HostileQueryGuard, DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
 

@@ -1,9 +1,44 @@
-"""Forms of the accounts app that allauth does not already provide."""
+"""Forms of the accounts app: our own, and allauth's where an address must be owned."""
 
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.http import HttpRequest
 
+from accounts import email_claims
 from accounts.models import User
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up, where only a login or a verified address is taken.
+
+    A taken address gets the same answer as a free one (the page asks to confirm the
+    address; its owner is emailed that they already have an account): nobody learns
+    who has an account here. An address another account merely added, unverified,
+    does not stop its owner from signing up with it.
+    """
+
+    def validate_unique_email(self, value: str) -> str:
+        email = get_adapter().validate_unique_email(value)
+        self.account_already_exists = email_claims.is_claimed(email)
+        return email
+
+    def save(self, request: HttpRequest) -> User | None:
+        email_claims.release_unverified(self.cleaned_data["email"])
+        return super().save(request)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """allauth's password reset, never sent for an account through an address that
+    account has not verified (it would mail its owner a link into someone else's)."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = [
+            user for user in self.users if email_claims.may_receive_reset(user, email)
+        ]
+        return email
 
 
 class ProfileForm(forms.ModelForm):

@@ -18,7 +18,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """Edit the display name; show the email, today's usage and the daily quota."""
     form = ProfileForm(request.POST or None, instance=request.user)

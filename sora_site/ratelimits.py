@@ -65,8 +65,15 @@ CREATE_LIMIT = Limit(group="videos.create", rate_setting="RATE_LIMIT_CREATE")
 SITE_LIMIT = Limit(group="site", rate_setting="RATE_LIMIT_SITE")
 """What a logged-in person does: page views and form posts alike."""
 
-SITE_LIMIT_EXEMPT_PREFIXES = ("/static/", "/health", "/favicon.ico", "/admin/jsi18n/")
-"""Not counted: assets, the health check, the admin's script catalogue, and (below)
+SITE_LIMIT_EXEMPT_PREFIXES = (
+    "/static/",
+    "/health",
+    "/favicon.ico",
+    "/admin/jsi18n/",
+    "/accounts/logout/",
+)
+"""Not counted: assets, the health check, the admin's script catalogue, logging out
+(a person locked out can always leave), and (below)
 what the pages fetch by themselves — video bytes (the player's Range requests, the
 list's thumbnails and scrub previews) and the live status polls of the list and detail
 pages; counting those would lock out anyone watching a render."""
@@ -148,10 +155,12 @@ def rate_limited(
     the person came from (when that is one of ours), not only to the start page.
     """
     retry_after = _seconds_until_allowed(request)
+    browsing = request.user.is_authenticated and SITE_LIMIT.seconds_left(request) > 0
     response = render(
         request,
         "429.html",
         {
+            "browsing": browsing,
             "retry_after": retry_after,
             "retry_in_words": _in_words(retry_after),
             "retry_at": timezone.localtime() + timedelta(seconds=retry_after),

@@ -40,7 +40,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, behind allauth's login and two-factor (accounts/admin_login.py).
+    "accounts.admin_login.SoraAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,18 +50,24 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "django.contrib.humanize",
     "accounts",
     "videos",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body (sessions, CSRF): oversized ones are refused unread.
+    "sora_site.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sora_site.private_pages.PrivatePagesMiddleware",
+    "accounts.banned.BannedSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,16 +141,16 @@ TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 RATELIMIT_IP_META_KEY = "sora_site.ratelimits.client_ip"
 # Per user: valid creates and remixes together, and every page a user asks for.
 RATE_LIMIT_CREATE = env.str("RATE_LIMIT_CREATE", default="10/m")
-RATE_LIMIT_SITE = env.str("RATE_LIMIT_SITE", default="100/15m")
+RATE_LIMIT_SITE = env.str("RATE_LIMIT_SITE", default="300/15m")
 RATELIMIT_VIEW = "sora_site.ratelimits.rate_limited"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 # --- Authentication (django-allauth, email as the login) ----------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend alone (it is Django's ModelBackend plus email login): with both,
+# a wrong password was checked twice and a right one once, so the time a login took
+# told them apart. Now every attempt costs one password hash, account or not.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
@@ -159,17 +166,44 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Mandatory: a new account logs in once its address is confirmed. It is also what
+# lets sign-up answer a taken address exactly like a free one (no enumeration).
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Confirming in the browser that signed up logs in (allauth only does it there).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Only a login or a verified address is "taken" (accounts/email_claims.py).
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
     # Sign-up and login attempts per client IP: the abuse surface of a paid product.
     "signup": "5/15m/ip",
-    "login": "5/15m/ip",
+    # Every login attempt, right or wrong, from one address (an office shares one):
+    # generous; guessing is held back by the failed-login limits below.
+    "login": "30/15m/ip",
+    # Failed logins: per address, and per account (5 in 5 minutes) wherever from.
     "login_failed": "10/m/ip,5/5m/key",
+}
+
+# Two-factor authentication and passkeys (allauth.mfa). Staff must have an
+# authenticator app and pass its step before the admin opens (accounts/admin_login.py);
+# anyone may add passkeys and sign in with one. WebAuthn needs HTTPS, or
+# http://localhost in development: MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off (it
+# turns off the origin check altogether, and fido2 2.x accepts localhost without it).
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Sora Studio"
+MFA_FORMS = {
+    "authenticate": "accounts.mfa.AuthenticateForm",
+    "add_webauthn": "accounts.mfa.AddPasskeyForm",
 }
 
 # --- Email (Django 6.1 mailers) -------------------------------------------------------
@@ -256,10 +290,24 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
 # --- Security -----------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS by default without DEBUG; each part can be turned off for a local trial of the
+# production settings over plain http (README "Deploying").
+# The header a TLS-terminating proxy of ours sets (and strips from clients) to say the
+# request came in over https; empty when nothing in front of us sets it.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+    if _PROXY_SSL_HEADER
+    else None
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Links in emails: https unless the site runs without TLS (DEBUG, or a plain-http trial).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SESSION_COOKIE_SECURE else "http"
+# The largest request body any form takes: a 10 MB reference image and the fields
+# around it. Larger ones are refused from their Content-Length, unread (413).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=11 * 1024 * 1024)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)

@@ -1,4 +1,8 @@
-"""Top-level URLconf: the routes in docs/routes.md, app by app."""
+"""Top-level URLconf: the routes in docs/routes.md, app by app.
+
+`admin.site` is our `SoraAdminSite` (accounts/admin_login.py): its login page only
+sends people through allauth's login (rate-limited) and two-factor step.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,10 +13,6 @@ from sora_site.ratelimits import rate_limited
 
 # allauth answers its own limits (sign-up, login) with this handler too.
 handler429 = rate_limited
-
-admin.site.site_header = "Sora Studio administration"
-admin.site.site_title = "Sora Studio admin"
-admin.site.index_title = "Users, videos and moderation"
 
 urlpatterns = [
     path("", account_views.landing, name="landing"),

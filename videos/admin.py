@@ -9,19 +9,23 @@ lost at a host that cannot be asked about it waits here for an admin's choice.
 
 import copy
 from collections import Counter
+from datetime import UTC, datetime, time
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin import actions as builtin_actions
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
-from accounts.admin import log_changes
+from accounts.admin import HostileQueryGuard, log_changes
 from accounts.models import User
 from videos import archive, services, sora
 from videos.errors import UpstreamUnavailable, VideoError
@@ -137,16 +141,69 @@ class UserFilter(admin.SimpleListFilter):
     parameter_name = "user"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        if not (self.value() or "").isdigit():
+        user_id = self.user_id()
+        if user_id is None:
             return []
-        return list(User.objects.filter(pk=self.value()).values_list("pk", "email"))
+        return list(User.objects.filter(pk=user_id).values_list("pk", "email"))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
         if self.value() is None:
             return queryset
-        if not self.value().isdigit():
+        user_id = self.user_id()
+        if user_id is None:
             return queryset.none()
-        return queryset.filter(user_id=self.value())
+        return queryset.filter(user_id=user_id)
+
+    def has_output(self) -> bool:
+        """Applied whenever asked for: `?user=<nobody>` shows no videos, not all."""
+        return self.value() is not None or super().has_output()
+
+    def user_id(self) -> int | None:
+        """The id asked for, if it can be one: ASCII digits within a bigint.
+
+        `str.isdigit` alone lets "²" and "١٢" through (int() then fails on the
+        first), and PostgreSQL refuses numbers past 64 bits.
+        """
+        value = self.value() or ""
+        if not (value.isascii() and value.isdigit()) or len(value) > 19:
+            return None
+        user_id = int(value)
+        return user_id if user_id < 2**63 else None
+
+
+class CreatedFilter(admin.DateFieldListFilter):
+    """Django's date filter, reading a date typed into the address in the site's zone.
+
+    Its own links carry a UTC offset; a bare `?created_at__gte=2024-05-01` does not,
+    and Django compared the naive datetime as is (a RuntimeWarning, an error under
+    test) and, for year 1 in a zone east of UTC, overflowed converting it to UTC.
+    """
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
+        try:
+            for name in (self.lookup_kwarg_since, self.lookup_kwarg_until):
+                if name in self.used_parameters:
+                    self.used_parameters[name] = [
+                        in_site_zone(value) for value in self.used_parameters[name]
+                    ]
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+        return super().queryset(request, queryset)
+
+
+def in_site_zone(value: str) -> str:
+    """A naive date or datetime from the address as an aware one in UTC; other
+    text as it came (Django's own validation answers it: "?e=1")."""
+    try:
+        moment = parse_datetime(value)
+        day = None if moment else parse_date(value)
+    except ValueError:
+        return value
+    if day is not None:
+        moment = datetime.combine(day, time.min)
+    if moment is None or timezone.is_aware(moment):
+        return value
+    return timezone.make_aware(moment).astimezone(UTC).isoformat()
 
 
 UPSTREAM_FIELDS = [
@@ -210,7 +267,7 @@ REQUEST_FIELDS = [
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "short_prompt",
@@ -239,7 +296,7 @@ class VideoAdmin(admin.ModelAdmin):
         ArchiveProblemFilter,
         UserFilter,
         # Not date_hierarchy: it scans every row for its dates on each page load.
-        ("created_at", admin.DateFieldListFilter),
+        ("created_at", CreatedFilter),
     ]
     search_fields = ["prompt", "user__email", "openai_video_id"]
     search_help_text = "Prompt text, the owner's email, or the host's video id."

@@ -29,6 +29,10 @@ REFERENCE_WRONG_SIZE = (
 )
 REFERENCE_TOO_LARGE = "The reference image is {size:.1f} MB; the limit is 10 MB."
 REFERENCE_UNREADABLE = "That file is not an image we can read (JPEG, PNG or WebP)."
+REFERENCE_TOO_MANY_PIXELS = (
+    "That image says it is over {limit} million pixels, far more than any video; "
+    "the reference image must be exactly the size of the video."
+)
 QUOTA_USED_UP = "You have used all {quota} seconds of today's quota."
 QUOTA_TOO_SHORT = (
     "This {seconds}-second video needs {seconds} seconds; you have {left} left today."
@@ -180,6 +184,12 @@ class VideoForm(FormTokenMixin):
                 upload.image_size = image.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise forms.ValidationError(REFERENCE_UNREADABLE) from error
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            # Pillow refuses (or, where warnings are errors, warns about) a header
+            # that claims a huge image: a few bytes that would decode to gigabytes.
+            raise forms.ValidationError(
+                REFERENCE_TOO_MANY_PIXELS.format(limit=Image.MAX_IMAGE_PIXELS // 10**6)
+            ) from error
         finally:
             upload.seek(0)
         if image_format not in REFERENCE_FORMATS:

@@ -231,6 +231,12 @@ class Video(models.Model):
         return "portrait" if height > width else "landscape"
 
     @property
+    def card_shape(self) -> str:
+        """The list card's picture shape: the video's own for a poster, else a short
+        landscape placeholder (a failed portrait video needs no 600 px grey box)."""
+        return self.orientation if self.is_playable else "landscape"
+
+    @property
     def size_label(self) -> str:
         """The asked-for size as the form names it: "Portrait 720×1280"."""
         width, _, height = self.size.partition("x")

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import email_claims
 from accounts.models import User
 from videos import backoff, estimates, sora
 from videos.errors import (
@@ -106,8 +107,18 @@ def why_not_remixable(video: Video) -> str:
 
 
 def _ensure_can_create(user: User) -> None:
+    """Only an active account whose address is confirmed spends quota (and money):
+    an unconfirmed address could be anyone's."""
     if not user.is_active:
         raise NotAllowed("This account is deactivated and cannot create videos.")
+    if not email_claims.has_verified_login_email(user):
+        raise NotAllowed(UNVERIFIED_EMAIL)
+
+
+UNVERIFIED_EMAIL = (
+    "Confirm your email address before making videos: open the link we emailed you, "
+    "or send it again from Email addresses on your profile."
+)
 
 
 def _moderate(prompt: str) -> None:

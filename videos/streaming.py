@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from videos import archive, sora
 from videos.models import Video
-from videos.ranges import RangeNotSatisfiable, parse_range
+from videos.ranges import RangeNotSatisfiable, parse_range, single_range
 
 ARCHIVED_FIELDS = {
     "video": "archived_video",
@@ -178,13 +178,15 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
             video.openai_video_id,
             model=video.model,
             variant=variant,
-            range_header=request.headers.get("Range") if variant == "video" else None,
+            range_header=single_range(request.headers.get("Range"))
+            if variant == "video"
+            else None,
         )
     except sora.GoneError:
         return content_gone(request, video)
     except sora.RefusedError as error:
         if error.status_code == 416:
-            return HttpResponse(status=416)
+            return range_not_satisfiable(video, error)
         return upstream_unavailable(request)
     except sora.TransientError:
         return upstream_unavailable(request)
@@ -205,6 +207,24 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
         response["Content-Type"] = image_type
     if not profile.range:
         response["Accept-Ranges"] = "none"  # seeking waits for our archived copy
+    return response
+
+
+def range_not_satisfiable(video: Video, error: sora.RefusedError) -> HttpResponse:
+    """The host's 416, with a Content-Range saying how long the file is (RFC 9110).
+
+    The host's own header when it sent one, else our archived copy's size when we
+    know it; a player reads it to ask again for a range that exists.
+    """
+    response = HttpResponse(status=416)
+    host_answer = getattr(error.__cause__, "response", None)  # the SDK's error
+    content_range = (
+        host_answer.headers.get("content-range") if host_answer is not None else None
+    )
+    if content_range:
+        response["Content-Range"] = content_range
+    elif video.archive_size is not None:
+        response["Content-Range"] = f"bytes */{video.archive_size}"
     return response
 
 

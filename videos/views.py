@@ -1,5 +1,6 @@
 """Pages of the videos app. Thin: forms validate, services decide, templates show."""
 
+import unicodedata
 import uuid
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import email_claims
 from sora_site.ratelimits import create_limit_message, create_limit_wait
 from videos import selectors, services
 from videos.errors import VideoError
@@ -32,7 +34,7 @@ def owned_video(request: HttpRequest, pk: uuid.UUID) -> Video:
 @require_safe
 def video_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()[:200]
+    query = search_text(request.GET.get("q", ""))
     videos = selectors.videos_for_list(request.user, status=status, query=query)
     page = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -48,7 +50,17 @@ def video_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+def search_text(text: str) -> str:
+    """What the list's search looks for: the typed text without control characters.
+
+    Prompts never hold them (the form drops them), and PostgreSQL cannot even compare
+    text with a NUL in it: `?q=%00` would be a 500 there, not an empty result.
+    """
+    kept = "".join(char for char in text if unicodedata.category(char) != "Cc")
+    return kept.strip()[:200]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def video_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
@@ -80,6 +92,7 @@ def video_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "usage": selectors.usage_summary(request.user),
+            "email_verified": email_claims.has_verified_login_email(request.user),
             "capabilities": {
                 name: profile.to_json()
                 for name, profile in profiles.model_table().items()
@@ -110,7 +123,10 @@ def _create_initial(request: HttpRequest) -> dict:
             "size": source.size,
             "seconds": source.seconds,
         }
-        note = f"Filled in from “{source.short_prompt}”: change anything, then send."
+        note = (
+            f"Filled in from “{source.short_prompt}”: change anything, then press "
+            "Generate video."
+        )
         if source.input_reference:
             note += " Its reference image is not carried over: choose it again."
         messages.info(request, note)

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.fixtures import PASSWORD
+from accounts.tests.signup import confirmation_path
 from videos.models import UsageCharge, Video
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,8 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/accounts/user/"
 # Session, staff user, two counts, one page of users with their usage: 5 at 1 row
 # and at 50 (measured); the usage columns are subqueries of the page's query.
-CHANGELIST_MAX_QUERIES = 5
+# Session, staff user, authenticator app (the admin needs two-factor), two counts, page.
+CHANGELIST_MAX_QUERIES = 6
 
 
 @pytest.fixture
@@ -147,7 +149,8 @@ def test_a_ban_ends_the_users_open_sessions(staff_client, user, user_client):
     run_action(staff_client, "deactivate", user)
     response = user_client.get("/videos/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"] == "/accounts/inactive/"  # told why, then logged out
+    assert user_client.get("/videos/")["Location"].startswith("/accounts/login/")
 
 
 def test_admins_cannot_ban_themselves(staff_client, staff_user, user):
@@ -225,7 +228,9 @@ def test_password_change_through_the_admin(staff_client, user, client):
     assert user.check_password(new_password)
 
 
-def test_add_form_creates_a_user_who_can_log_in(staff_client, client):
+def test_add_form_creates_a_user_who_logs_in_once_the_address_is_confirmed(
+    staff_client, client, mailoutbox
+):
     page = staff_client.get(f"{CHANGELIST}add/")
     assert 'name="email"' in page.text and 'name="password2"' in page.text
     response = staff_client.post(
@@ -235,6 +240,12 @@ def test_add_form_creates_a_user_who_can_log_in(staff_client, client):
     assert response.status_code == 302
     created = User.objects.get(email="new@example.com")
     assert created.is_active and not created.is_staff
+    # An admin typing an address does not prove whose it is: the first login asks
+    # its owner to confirm it, as a sign-up does.
+    assert not log_in(client, created)
+    [message] = mailoutbox
+    assert message.to == ["new@example.com"]
+    assert client.post(confirmation_path(message)).status_code == 302
     assert log_in(client, created)
 
 

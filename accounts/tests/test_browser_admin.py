@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.fixtures import PASSWORD
+from accounts.tests.fixtures import log_in_at_the_admin, set_up_authenticator_app
 
 pytest_plugins = ["videos.tests.browser"]
 pytestmark = pytest.mark.browser
@@ -50,11 +50,10 @@ def test_admin_hides_a_video_and_bans_its_owner(
             and missing.append(response.url)
         ),
     )
-    admin.goto("/admin/")
-    expect(admin).to_have_url(re.compile(r"/admin/login/"))
-    admin.get_by_label("Email address:").fill(staff_user.email)
-    admin.get_by_label("Password:").fill(PASSWORD)
-    admin.get_by_role("button", name="Log in").click()
+    # The admin sends them to the site's login, and, as they have no authenticator
+    # app yet, to set one up before it opens.
+    log_in_at_the_admin(admin, staff_user)
+    set_up_authenticator_app(admin)
     expect(
         admin.get_by_role("heading", name="Users, videos and moderation")
     ).to_be_visible()
@@ -79,7 +78,10 @@ def test_admin_hides_a_video_and_bans_its_owner(
     expect(admin.locator(".messagelist")).to_contain_text("Deactivated 1 user(s)")
     assert not missing, missing
 
-    # The ban ends the session they had, and refuses a new one.
+    # The ban ends the session they had, saying why, and refuses a new one.
+    mine.goto("/videos/")
+    expect(mine).to_have_url(re.compile(r"/accounts/inactive/$"))
+    expect(mine.get_by_text("A moderator has suspended this account")).to_be_visible()
     mine.goto("/videos/")
     expect(mine).to_have_url(re.compile(r"/accounts/login/\?next=/videos/"))
     pages.log_in(mine, owner.email)

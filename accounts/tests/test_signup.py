@@ -7,6 +7,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tests.fixtures import PASSWORD
+from accounts.tests.signup import confirmation_path
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def csrf_token_from(response) -> str:
     return match.group(1)
 
 
-def test_signup_logout_login_again_with_csrf_enforced():
+def test_signup_confirm_logout_login_again_with_csrf_enforced(mailoutbox):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/accounts/signup/")
     assert page.status_code == 200
@@ -32,9 +33,16 @@ def test_signup_logout_login_again_with_csrf_enforced():
             "csrfmiddlewaretoken": csrf_token_from(page),
         },
     )
+    # Mandatory confirmation: no session until the address is confirmed.
     assert response.status_code == 302
-    assert response["Location"] == "/videos/"
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert client.get("/videos/").status_code == 302
     user = User.objects.get(email="new@example.com")
+
+    link = confirmation_path(mailoutbox[-1])
+    confirm_page = client.get(link)
+    response = client.post(link, {"csrfmiddlewaretoken": csrf_token_from(confirm_page)})
+    assert response.status_code == 302
     assert client.get("/videos/").wsgi_request.user == user
 
     videos_page = client.get("/videos/")
@@ -67,14 +75,29 @@ def test_signup_without_csrf_token_is_refused():
     assert not User.objects.filter(email="x@example.com").exists()
 
 
-def test_duplicate_email_is_refused_with_a_message(user, client):
-    response = client.post(
+def test_a_taken_address_is_answered_like_a_free_one(user, client, mailoutbox):
+    """No enumeration: the page and the redirect are the same; only the address's
+    owner learns (by email) that it already has an account."""
+    free = client.post(
+        "/accounts/signup/",
+        {"email": "free@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
+    )
+    taken = Client().post(
         "/accounts/signup/",
         {"email": user.email.upper(), "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
     )
-    assert response.status_code == 200
-    assert "already registered" in response.text
+    assert taken.redirect_chain == free.redirect_chain
+    assert taken.status_code == free.status_code == 200
+    assert "already" not in taken.text.lower()
+    assert taken.text.replace(user.email.upper(), "X").replace(
+        user.email, "X"
+    ) == free.text.replace("free@example.com", "X")
     assert User.objects.filter(email__iexact=user.email).count() == 1
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert subjects[user.email].endswith("Account Already Exists")
+    assert subjects["free@example.com"].endswith("Please Confirm Your Email Address")
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def request(base: str, method: str, path: str, *, body=None, cookies=None):
 
 @pytest.mark.skipif(not redis_is_up(), reason="needs Redis on 127.0.0.1:6379")
 @pytest.mark.django_db(transaction=True)
-def test_the_sixth_login_is_429_whichever_worker_serves_it(make_user):
+def test_the_sixth_failed_login_is_refused_whichever_worker_serves_it(make_user):
     user = make_user()
     env = process_env(REDIS_URL="redis://127.0.0.1:6379/14", CACHE_KEY_PREFIX="rl-test")
     with gunicorn(env, workers=3, threads=2) as (base, _process):
@@ -54,7 +54,7 @@ def test_the_sixth_login_is_429_whichever_worker_serves_it(make_user):
         redis.Redis(host=REDIS[0], port=REDIS[1], db=14).flushdb()
         statuses = []
         for attempt in range(6):
-            status, headers, text, _ = request(
+            status, _headers, text, _ = request(
                 base,
                 "POST",
                 "/accounts/login/",
@@ -66,7 +66,7 @@ def test_the_sixth_login_is_429_whichever_worker_serves_it(make_user):
                 cookies={"csrftoken": csrf_cookie},
             )
             statuses.append(status)
-        assert statuses[:5] == [200] * 5
-        assert statuses[5] == 429
-        assert headers["Retry-After"]
-        assert "Too many requests" in text
+        # Five wrong passwords, counted in Redis across three workers: the sixth
+        # attempt for this account is refused even with the right password.
+        assert statuses == [200] * 6
+        assert "Too many failed login attempts" in text

@@ -85,7 +85,7 @@ class Pages:
         page.get_by_label("Email:").fill(email)
         page.get_by_label("Password:").fill(password)
         with page.expect_navigation():
-            page.get_by_role("button", name="Sign In").click()
+            page.get_by_role("button", name="Sign In", exact=True).click()
 
     def allow(self, pattern: str) -> None:
         """Expect console errors matching `pattern` (a page tested to answer 404)."""

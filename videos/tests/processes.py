@@ -64,6 +64,19 @@ def manage(*args: str, env: dict[str, str], **popen) -> subprocess.Popen:
     )
 
 
+def wait_for_output(process: subprocess.Popen, text: str) -> list[str]:
+    """Read the process's output until a line contains `text` (a readiness signal,
+    where a sleep would only guess); the lines read so far. Fails if it exits first."""
+    lines: list[str] = []
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"exited before saying {text!r}:\n" + "".join(lines))
+        lines.append(line)
+        if text in line:
+            return lines
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

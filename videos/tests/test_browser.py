@@ -8,9 +8,11 @@ log no console error and no CSP violation (the `pages` fixture checks).
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.fixtures import PASSWORD
+from accounts.tests.signup import confirmation_path
 from videos.emulator.triggers import FAILURE_MESSAGE
 from videos.models import Video
 from videos.tests.helpers import wait_until
@@ -78,6 +80,11 @@ def test_sign_up_make_watch_download_remix_delete_and_log_out(pages, emulator, p
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again):").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
+    # Nothing is spent before the address is confirmed: the link in the email.
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    [message] = mail.outbox
+    page.goto(confirmation_path(message))
+    page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(re.compile(r"/videos/$"))
     expect(page.get_by_text("You have no videos yet.")).to_be_visible()
 

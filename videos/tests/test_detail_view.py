@@ -86,3 +86,23 @@ def test_status_json_of_a_failed_video_carries_the_error(user_client, user, make
 def test_unknown_video_is_404(user_client):
     response = user_client.get("/videos/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
+
+
+def test_a_long_prompt_is_shortened_with_the_whole_of_it_one_click_away(
+    user_client, user, make_video
+):
+    prompt = "A slow pan across a harbour at dawn, " * 100
+    video = make_video(user, prompt=prompt.strip())
+    text = user_client.get(f"/videos/{video.pk}/").text
+    assert "The whole prompt (3699 characters)</summary>" in text
+    shortened = text.split('<dd class="prompt-full">')[1].split("<details")[0]
+    assert len(shortened) <= 280
+
+
+def test_list_placeholders_are_short_whatever_the_videos_shape(
+    user_client, user, make_video
+):
+    make_video(user, size="720x1280", status=Video.Status.FAILED)
+    text = user_client.get("/videos/").text
+    assert "thumb thumb-landscape" in text
+    assert "thumb-portrait" not in text

@@ -11,6 +11,7 @@ In CI this runs on PostgreSQL, where the gateway's 242-character ids once failed
 import pytest
 from django.test import Client
 
+from accounts.tests.signup import sign_up_and_confirm
 from videos.models import UsageCharge, Video
 from videos.tests.helpers import poll_until
 
@@ -29,15 +30,7 @@ def product(settings, gateway):
 
 
 def sign_up(client: Client, email: str = "maker@example.com") -> None:
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "email": email,
-            "password1": "a-long-passphrase-for-tests",
-            "password2": "a-long-passphrase-for-tests",
-        },
-    )
-    assert response.status_code == 302, response.text
+    sign_up_and_confirm(client, email, "a-long-passphrase-for-tests")
 
 
 def create(client: Client, prompt: str, **overrides) -> Video:

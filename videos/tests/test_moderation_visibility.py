@@ -155,3 +155,16 @@ def test_no_reference_image_is_a_404(user_client, user, make_video):
     video = make_video(user, status=Video.Status.COMPLETED)
     response = user_client.get(f"/videos/{video.pk}/content/?variant=reference")
     assert response.status_code == 404
+
+
+def test_a_user_banned_mid_session_is_told_why_and_logged_out(user_client, user):
+    assert user_client.get("/videos/").status_code == 200
+    user.is_active = False
+    user.save()
+    response = user_client.get("/videos/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/inactive/"
+    page = user_client.get(response["Location"])
+    assert "This account is suspended" in page.text
+    again = user_client.get("/videos/")
+    assert again["Location"].startswith("/accounts/login/")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from videos.models import Video
 from videos.tests.helpers import wait_until
-from videos.tests.processes import manage, process_env
+from videos.tests.processes import manage, process_env, wait_for_output
 
 Status = Video.Status
 
@@ -46,7 +46,7 @@ def test_once_with_nothing_due_exits_quickly(emulator):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_exits_zero_promptly(emulator, signum):
     process = manage("poll_videos", "--sleep", "0.2", env=process_env(emulator))
-    time.sleep(2.5)  # started and idling
+    wait_for_output(process, "poller started")  # its signal handlers are in place
     assert process.poll() is None
     sent = time.monotonic()
     process.send_signal(signum)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.tests.fixtures import PASSWORD
+from accounts.tests.fixtures import give_totp, log_in_to_admin
 from videos.models import Video
 
 pytest_plugins = ["videos.tests.browser"]
@@ -91,6 +91,7 @@ def test_screenshots(
         hidden_reason="Shows a real, recognisable person without their consent",
     )
     completed = finished[0]
+    give_totp(staff_user)  # the admin asks staff for a code from their app
     # Django's admin links no icon: Chromium's /favicon.ico request 404s there.
     pages.allow(r"/admin/.*: Failed to load resource: .* status of 404")
 
@@ -127,11 +128,7 @@ def test_screenshots(
         )
 
         admin = pages.new(viewport)
-        admin.goto("/admin/login/")
-        admin.get_by_label("Email address:").fill(staff_user.email)
-        admin.get_by_label("Password:").fill(PASSWORD)
-        admin.get_by_role("button", name="Log in").click()
-        admin.wait_for_url("**/admin/")
+        log_in_to_admin(admin, staff_user)
         shoot(
             admin, "/admin/videos/video/", screenshots_dir / f"admin-videos-{width}.png"
         )

@@ -61,6 +61,12 @@ class Command(CommandWithExamples):
         self._once = options["once"]
         self._install_signal_handlers()
         threads = WorkerThreads(concurrency, poller.advance_video, self._stop.is_set)
+        logger.info(
+            "poller started: %d threads, batches of %d; SIGTERM or Ctrl-C stops it "
+            "after the videos in hand",
+            concurrency,
+            batch_size,
+        )
         try:
             while not self._stop.is_set():
                 claimed = self._run_pass(threads, batch_size)
