@@ -90,7 +90,10 @@ def test_claims_move_next_poll_forward_and_skip_what_is_not_due(user, make_video
     due.refresh_from_db()
     assert due.next_poll_at > timezone.now() + timedelta(seconds=60)
     assert poller.claim_due_videos(limit=10) == []
-    assert later.pk and done.pk
+    later.refresh_from_db()
+    done.refresh_from_db()
+    assert later.next_poll_at > timezone.now() + timedelta(minutes=4)  # untouched
+    assert done.next_poll_at is None
 
 
 @pytest.mark.django_db
@@ -212,6 +215,22 @@ def test_a_refused_then_retried_create_is_submitted_once_more(user, emulator):
 
 
 @pytest.mark.django_db
+def test_a_lost_create_never_adopts_an_older_lookalike(user, make_video, emulator):
+    """Only videos created since the lost submit (less a margin) can be it: an older
+    one with the same prompt and settings is someone's earlier video."""
+    older = sora.submit_video(
+        prompt="twin lighthouses", model="sora-2", size="1280x720", seconds=4
+    )
+    attempted = timezone.now() + poller.RECONCILE_MARGIN + timedelta(seconds=5)
+    video = make_video(user, prompt="twin lighthouses", submit_attempted_at=attempted)
+    make_due()
+    run_pass()
+    video.refresh_from_db()
+    assert video.openai_video_id and video.openai_video_id != older.id
+    assert emulator.stats()["creates"] == 2  # not found, so submitted again
+
+
+@pytest.mark.django_db
 def test_identical_prompts_each_adopt_their_own(user, emulator):
     for _ in range(2):
         emulator.inject_fault("/v1/videos", "drop", method="POST")
@@ -279,3 +298,38 @@ def test_two_pollers_share_200_videos_without_overlap(
     retrieves = Counter(emulator.stats()["retrieves"])
     assert len(retrieves) == 200
     assert set(retrieves.values()) == {1}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_skips_a_row_another_poller_holds_instead_of_waiting(user, make_video):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED needs PostgreSQL; SQLite runs one poller")
+    from django.db import transaction
+
+    held = make_video(user, status=Status.QUEUED, openai_video_id="video_held")
+    free = make_video(user, status=Status.QUEUED, openai_video_id="video_free")
+    make_due()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_poller() -> None:
+        try:
+            with transaction.atomic():
+                Video.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_poller)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        claimed = poller.claim_due_videos(limit=10)
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join()
+    assert [video.pk for video in claimed] == [free.pk]
+    assert waited < 2  # a blocking lock would have waited for the holder (10 s)

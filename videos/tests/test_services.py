@@ -107,3 +107,19 @@ def test_a_deactivated_user_cannot_create(make_user, emulator):
     with pytest.raises(NotAllowed):
         create(banned)
     assert not Video.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_video_that_fills_the_quota_exactly_is_allowed_and_the_next_is_not(
+    make_user, emulator
+):
+    from videos.errors import QuotaExceeded
+
+    user = make_user(daily_seconds_quota=8)
+    create(user, seconds=4)
+    exactly = create(user, seconds=4)  # 4 + 4 == 8: still within the quota
+    assert exactly.status != Video.Status.FAILED
+    assert seconds_charged_today(user) == 8
+    with pytest.raises(QuotaExceeded):
+        create(user, seconds=4)
+    assert Video.objects.filter(user=user).count() == 2
