@@ -32,6 +32,8 @@ BENCHMARKS = {
     "poller": ("bench_poller.py", 600, ["--no-sweep"]),
     "media": ("bench_media.py", 300, ["--repeat", "1", "--no-experiment"]),
     "estimates": ("bench_estimates.py", 420, ["--quick"]),
+    "nginx": ("bench_nginx.py", 300, ["--repeat", "3"]),
+    "slow_viewers": ("bench_slow_viewers.py", 300, ["--seconds", "12"]),
 }
 NO_SERVICES = {"media"}
 """Benchmarks that need neither PostgreSQL nor Redis."""

@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from sora_site import object_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -129,6 +131,10 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sora"),
         }
     }
+    # Sessions are read from Redis (written through to the database): one query less
+    # on every logged-in page. Never from local memory: a session ended in one process
+    # would live on in another's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Local memory is per process: correct only for the single-process `make run`.
@@ -273,12 +279,14 @@ try:
     _STORAGE_OPTIONS = json.loads(env.str("STORAGE_OPTIONS", default="") or "{}")
 except json.JSONDecodeError as error:
     raise ImproperlyConfigured(f"STORAGE_OPTIONS is not valid JSON: {error}") from error
+_STORAGE_BACKEND = env.str(
+    "STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
 STORAGES = {
     "default": {
-        "BACKEND": env.str(
-            "STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": _STORAGE_OPTIONS,
+        "BACKEND": _STORAGE_BACKEND,
+        # S3: multipart uploads with flat memory (sora_site/object_storage.py).
+        "OPTIONS": object_storage.storage_options(_STORAGE_BACKEND, _STORAGE_OPTIONS),
     },
     "staticfiles": {
         "BACKEND": env.str(
@@ -288,6 +296,23 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Object storage: the content view redirects players to a signed URL that lives this
+# many seconds (videos/storage_urls.py); 0 streams the bytes through Django instead.
+STORAGE_PRESIGNED_SECONDS = env.int("STORAGE_PRESIGNED_SECONDS", default=300)
+# Where browsers fetch those URLs from, for the CSP below (space-separated origins);
+# by default the endpoint, custom domain or AWS hosts of STORAGE_OPTIONS.
+STORAGE_PUBLIC_ORIGIN = env.str("STORAGE_PUBLIC_ORIGIN", default="")
+# Behind nginx (docs/nginx/sora.conf): the content view checks who may see an archived
+# file, then names it in X-Accel-Redirect under this internal location and nginx sends
+# the bytes. Empty: gunicorn sends them. Only for the file-system storage.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+if MEDIA_ACCEL_REDIRECT_PREFIX and not (
+    MEDIA_ACCEL_REDIRECT_PREFIX.startswith("/")
+    and MEDIA_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        "MEDIA_ACCEL_REDIRECT_PREFIX must start and end with '/', e.g. /_protected_media/"
+    )
 
 # --- Security -----------------------------------------------------------------------------
 # HTTPS by default without DEBUG; each part can be turned off for a local trial of the
@@ -326,6 +351,12 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+if STORAGE_PRESIGNED_SECONDS > 0:
+    _STORAGE_ORIGINS = object_storage.public_origins(
+        _STORAGE_BACKEND, _STORAGE_OPTIONS, STORAGE_PUBLIC_ORIGIN
+    )
+    SECURE_CSP["media-src"] += _STORAGE_ORIGINS
+    SECURE_CSP["img-src"] += _STORAGE_ORIGINS
 
 # --- OpenAI (the Sora Videos API, or a gateway/emulator serving the same contract) --------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from videos import artwork, sora
+from videos import artwork, sora, storage_urls
 from videos.models import Video
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,9 @@ class _UpstreamReader(io.RawIOBase):
     """A read-only file over an upstream ContentStream, counting and hashing as it goes.
 
     Storage backends take file objects; this hands them the upstream's chunks one at a
-    time, so nothing larger than a chunk is ever held in memory.
+    time, so nothing larger than a chunk is ever held in memory. A read is filled whole
+    (short only at the end): S3's uploader (boto3's upload_fileobj) reads a non-seekable
+    file once per multipart part, and takes a short first read for the whole file.
     """
 
     def __init__(self, stream: sora.ContentStream) -> None:
@@ -71,17 +73,26 @@ class _UpstreamReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
+        filled = 0
+        while filled < len(buffer):
+            if not self._pending and not self._next_chunk():
+                break
+            count = min(len(buffer) - filled, len(self._pending))
+            buffer[filled : filled + count] = self._pending[:count]
+            self._pending = self._pending[count:]
+            filled += count
+        return filled
+
+    def _next_chunk(self) -> bool:
+        """Take the upstream's next non-empty chunk; False at the end of the body."""
         while not self._pending:
             chunk = next(self._chunks, None)
             if chunk is None:
-                return 0
+                return False
             self.size += len(chunk)
             self.digest.update(chunk)
             self._pending = memoryview(chunk)
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+        return True
 
 
 def copy_asset(video: Video, variant: str) -> StoredFile:
@@ -237,8 +248,9 @@ def verify_archive(video: Video) -> bool:
 
 
 def hash_file(field: FieldFile) -> tuple[int, "hashlib._Hash"]:
+    """Size and SHA-256 of a stored file, read a chunk at a time (object storage too)."""
     digest, size = hashlib.sha256(), 0
-    with field.storage.open(field.name, "rb") as handle:
+    with storage_urls.open_for_reading(field.storage, field.name) as handle:
         while chunk := handle.read(HASH_CHUNK_SIZE):
             size += len(chunk)
             digest.update(chunk)
@@ -248,5 +260,5 @@ def hash_file(field: FieldFile) -> tuple[int, "hashlib._Hash"]:
 def _delete_quietly(name: str) -> None:
     try:
         default_storage.delete(name)
-    except OSError:
+    except Exception:  # OSError, or the object store's own errors
         logger.exception("could not delete %s", name)

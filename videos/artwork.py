@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from videos import media
+from videos import media, storage_urls
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def discard(names: list[str]) -> None:
     for name in names:
         try:
             default_storage.delete(name)
-        except OSError:
+        except Exception:  # OSError, or the object store's own errors
             logger.exception("could not delete %s", name)
 
 
@@ -154,8 +154,12 @@ def _readable(name: str) -> Iterator[str | IO[bytes]]:
     """A local path where the storage has one (fastest for FFmpeg), else a file."""
     try:
         path = default_storage.path(name)
-    except NotImplementedError:  # object storage: read through the storage's file
-        with default_storage.open(name, "rb") as handle:
+    except NotImplementedError:  # object storage: ranged reads, never the whole file
+        try:
+            handle = storage_urls.open_for_reading(default_storage, name)
+        except FileNotFoundError:
+            raise media.NotAVideo("the archived file is missing") from None
+        with handle:
             yield handle
         return
     if not Path(path).is_file():

@@ -498,7 +498,9 @@ def delete_video(*, video: Video) -> str:
     for field in files:
         try:
             field.storage.delete(field.name)
-        except OSError:
+        except Exception:
+            # Any backend's error (OSError, botocore's…): the row is gone already,
+            # so a leftover file is logged, never a 500.
             logger.exception(
                 "could not delete file %s of video %s", field.name, video.pk
             )

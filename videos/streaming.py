@@ -29,7 +29,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_http_methods
 
-from videos import archive, sora
+from videos import archive, offload, sora, storage_urls
 from videos.models import Video
 from videos.ranges import RangeNotSatisfiable, parse_range, single_range
 
@@ -83,7 +83,11 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if archived and variant != "video" and not archive.is_image_name(archived.name):
         archived = None  # kept before images were checked: never serve it as one
     if archived:
-        response = serve_archived(request, video, archived, variant)
+        # Object storage serves the bytes itself, through a short-lived signed URL.
+        download = variant == "video" and request.GET.get("download")
+        response = storage_urls.redirect_to_storage(
+            archived, download_name=video.download_filename if download else ""
+        ) or serve_archived(request, video, archived, variant)
     else:
         response = proxy_upstream(request, video, variant)
     if response.status_code in (200, 206):
@@ -100,8 +104,13 @@ def serve_reference(video: Video) -> HttpResponse:
     stored = video.input_reference
     if not stored or not archive.is_image_name(stored.name):
         raise Http404("This video was made without a reference image.")
+    if offloaded := offload.accel_redirect(stored):
+        offloaded["Cache-Control"] = IMAGE_CACHE
+        return offloaded
+    if signed := storage_urls.redirect_to_storage(stored):
+        return signed
     try:
-        handle = stored.storage.open(stored.name, "rb")
+        handle = storage_urls.open_for_reading(stored.storage, stored.name)
     except FileNotFoundError:
         raise Http404("The reference image is no longer kept.") from None
     response = FileResponse(handle, content_type=mimetypes.guess_type(stored.name)[0])
@@ -112,7 +121,9 @@ def serve_reference(video: Video) -> HttpResponse:
 def serve_archived(
     request: HttpRequest, video: Video, archived: FieldFile, variant: str
 ) -> HttpResponse:
-    """Our own copy, with conditional GET and single-range requests."""
+    """Our own copy, with conditional GET and single-range requests (or nginx's)."""
+    if offloaded := offload.accel_redirect(archived):
+        return offloaded
     size = archived.size
     etag = f'"{video.archive_sha256[:20] or video.pk.hex}-{variant}-{size}"'
     validators = {
@@ -140,9 +151,11 @@ def serve_archived(
         response = HttpResponse(status=206 if byte_range else 200)
     elif byte_range is None:
         # FileResponse lets the server use wsgi.file_wrapper (sendfile where it can).
-        response = FileResponse(archived.storage.open(archived.name, "rb"))
+        response = FileResponse(
+            storage_urls.open_for_reading(archived.storage, archived.name)
+        )
     else:
-        handle = archived.storage.open(archived.name, "rb")
+        handle = storage_urls.open_for_reading(archived.storage, archived.name)
         handle.seek(byte_range.start)
         response = StreamingHttpResponse(
             _read_exactly(handle, byte_range.length), status=206
