@@ -14,6 +14,20 @@ pytestmark = pytest.mark.django_db
 REASON = "Shows a real person without their consent"
 
 
+@pytest.fixture
+def archived_with_reference(user, emulator):
+    """The user's video, archived, made from an uploaded reference image."""
+    return archived_at_emulator(
+        user,
+        emulator,
+        prompt="A heron on one leg",
+        model="sora-2",
+        size="720x1280",
+        seconds=4,
+        input_reference=image_upload(720, 1280),
+    )
+
+
 def test_the_owner_reads_that_a_moderator_hid_it_and_why(
     user_client, user, completed_video
 ):
@@ -85,16 +99,8 @@ def test_a_wrong_password_for_a_banned_user_reveals_nothing(client, make_user):
     assert "suspended" not in response.text
 
 
-def test_admin_links_reach_every_stored_file(staff_client, user, emulator):
-    video = archived_at_emulator(
-        user,
-        emulator,
-        prompt="A heron on one leg",
-        model="sora-2",
-        size="720x1280",
-        seconds=4,
-        input_reference=image_upload(720, 1280),
-    )
+def test_admin_links_reach_every_stored_file(staff_client, archived_with_reference):
+    video = archived_with_reference
     page = staff_client.get(f"/admin/videos/video/{video.pk}/change/")
     assert page.status_code == 200
     content = f"/videos/{video.pk}/content/"
@@ -131,17 +137,9 @@ def test_a_running_video_has_no_view_on_site_link(staff_client, user, make_video
 
 
 def test_the_reference_image_is_its_owners_and_staffs_only(
-    user_client, client_for, other_user, user, emulator
+    user_client, client_for, other_user, archived_with_reference
 ):
-    video = archived_at_emulator(
-        user,
-        emulator,
-        prompt="A heron on one leg",
-        model="sora-2",
-        size="720x1280",
-        seconds=4,
-        input_reference=image_upload(720, 1280),
-    )
+    video = archived_with_reference
     url = f"/videos/{video.pk}/content/?variant=reference"
     mine = user_client.get(url)
     assert mine.status_code == 200
