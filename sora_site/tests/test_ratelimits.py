@@ -24,8 +24,9 @@ def valid_create(**overrides) -> dict:
 
 
 def test_the_eleventh_create_in_a_minute_is_429_with_the_form_kept(
-    user_client, emulator
+    user_client, emulator, fresh_create_window
 ):
+    fresh_create_window()
     for _ in range(10):
         assert user_client.post("/videos/new/", valid_create()).status_code == 302
     response = user_client.post(
@@ -52,10 +53,13 @@ def test_a_form_sent_back_with_errors_is_not_a_create(user_client, emulator):
     assert user_client.post("/videos/new/", valid_create()).status_code == 302
 
 
-def test_remix_shares_the_create_limit(user_client, user, completed_video, emulator):
+def test_remix_shares_the_create_limit(
+    user_client, user, completed_video, emulator, fresh_create_window
+):
     source = completed_video(user)
+    fresh_create_window()
     for _ in range(10):
-        user_client.post("/videos/new/", valid_create())
+        assert user_client.post("/videos/new/", valid_create()).status_code == 302
     response = user_client.post(f"/videos/{source.pk}/remix/", {"prompt": "again"})
     assert response.status_code == 429
 
@@ -67,8 +71,9 @@ def test_limits_are_per_user(user_client, client_for, other_user, emulator):
     assert other.post("/videos/new/", valid_create()).status_code == 302
 
 
-def test_the_rates_are_settings(user_client, emulator, settings):
+def test_the_rates_are_settings(user_client, emulator, settings, fresh_create_window):
     settings.RATE_LIMIT_CREATE = "2/m"
+    fresh_create_window()
     for _ in range(2):
         user_client.post("/videos/new/", valid_create())
     assert user_client.post("/videos/new/", valid_create()).status_code == 429

@@ -76,3 +76,36 @@ def completed_video(emulator, make_video):
         )
 
     return make
+
+
+@pytest.fixture
+def fresh_create_window(user):
+    """Call to wait, if need be, until `user`'s create-limit window has time to spare.
+
+    django-ratelimit counts in fixed windows (each key's offset within the minute is its
+    own): a test that counts up to the limit across a window's end sees the count start
+    again and no 429. Waiting here costs a few seconds at most, and only sometimes.
+    """
+    import time
+
+    from django.test import RequestFactory
+    from django_ratelimit.core import get_usage
+
+    from sora_site.ratelimits import CREATE_LIMIT
+
+    def wait(*, seconds_needed: int = 20) -> None:
+        request = RequestFactory().post("/videos/new/")
+        request.user = user
+        usage = get_usage(
+            request,
+            group=CREATE_LIMIT.group,
+            key=CREATE_LIMIT.key,
+            rate=CREATE_LIMIT.rate,
+            method=CREATE_LIMIT.method,
+            increment=False,
+        )
+        assert usage is not None, "rate limiting is switched off"
+        if usage["time_left"] < seconds_needed:
+            time.sleep(usage["time_left"] + 1)
+
+    return wait

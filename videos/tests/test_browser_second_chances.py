@@ -53,10 +53,11 @@ def test_try_again_and_copy_prompt_on_a_failed_video(pages, user, make_video):
 
 
 def test_a_create_refused_for_going_too_fast_keeps_what_was_typed(
-    pages, user, emulator, settings
+    pages, user, emulator, settings, fresh_create_window
 ):
     settings.RATE_LIMIT_CREATE = "1/m"
     page = logged_in(pages, user, pages.phone)
+    fresh_create_window(seconds_needed=40)
     for attempt, prompt in enumerate(["The first one", PROMPT]):
         page.goto("/videos/new/")
         page.get_by_label("Prompt").fill(prompt)

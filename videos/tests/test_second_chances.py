@@ -89,10 +89,11 @@ def test_a_remix_says_what_it_is_a_remix_of(user_client, user, completed_video):
 
 
 def test_a_remix_over_the_limit_keeps_the_typed_prompt(
-    user_client, user, completed_video, settings
+    user_client, user, completed_video, settings, fresh_create_window
 ):
     settings.RATE_LIMIT_CREATE = "1/m"
     source = completed_video(user, prompt=PROMPT)
+    fresh_create_window()
     first = user_client.post(
         f"/videos/{source.pk}/remix/",
         {"prompt": "first change", "form_token": str(uuid.uuid4())},
@@ -110,9 +111,10 @@ def test_a_remix_over_the_limit_keeps_the_typed_prompt(
 
 
 def test_a_create_over_the_limit_keeps_settings_and_says_to_choose_the_image_again(
-    user_client, settings, emulator
+    user_client, settings, emulator, fresh_create_window
 ):
     settings.RATE_LIMIT_CREATE = "1/m"
+    fresh_create_window()
     data = {
         "prompt": PROMPT,
         "model": "sora-2",
