@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from videos import estimates, selectors
+from videos import cards, estimates, selectors
 from videos.models import Video
 from videos.views import PAGE_SIZE, new_remix_form, owned_video
 
@@ -79,7 +79,7 @@ def video_statuses(request: HttpRequest) -> JsonResponse:
     videos = selectors.videos_for_list(request.user).filter(pk__in=ids)
     now = timezone.now()
     return JsonResponse(
-        {"videos": {str(video.pk): card_state(request, video, now) for video in videos}}
+        {"videos": {str(video.pk): card_state(video, now) for video in videos}}
     )
 
 
@@ -104,7 +104,7 @@ def parse_ids(text: str) -> list[uuid.UUID]:
     return ids
 
 
-def card_state(request: HttpRequest, video: Video, now: datetime) -> dict:
+def card_state(video: Video, now: datetime) -> dict:
     """One card's live facts; its whole HTML once it stops running.
 
     A running card is updated in place (badge, bar, estimate); a finished one is
@@ -121,7 +121,5 @@ def card_state(request: HttpRequest, video: Video, now: datetime) -> dict:
         "running": running,
     }
     if not running:
-        state["html"] = render_to_string(
-            "videos/list.html#video_card", {"video": video}, request=request
-        )
+        [state["html"]] = cards.render_cards([video])
     return state

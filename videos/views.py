@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import email_claims
 from sora_site.ratelimits import create_limit_message, create_limit_wait
-from videos import selectors, services
+from videos import cards, selectors, services
 from videos.errors import VideoError
 from videos.forms import REFERENCE_LABELS, RemixForm, VideoForm
 from videos.models import Video
@@ -42,6 +42,7 @@ def video_list(request: HttpRequest) -> HttpResponse:
         "videos/list.html",
         {
             "page": page,
+            "cards": cards.render_cards(page.object_list),
             "status": status if status in Video.Status.values else "",
             "query": query,
             "statuses": Video.Status.choices,
