@@ -109,9 +109,7 @@ class UnconfirmedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
         if self.value() == "yes":
-            return queryset.filter(
-                status=Video.Status.PENDING, unconfirmed_since__isnull=False
-            )
+            return queryset.unconfirmed()
         return queryset
 
 
@@ -546,9 +544,7 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
 
     @staticmethod
     def _unconfirmed(queryset: QuerySet[Video]) -> QuerySet[Video]:
-        return queryset.filter(
-            status=Video.Status.PENDING, unconfirmed_since__isnull=False
-        ).select_related(None)
+        return queryset.unconfirmed().select_related(None)
 
     def _report_unconfirmed(
         self, request: HttpRequest, queryset: QuerySet[Video], done: int, verb: str
@@ -568,18 +564,12 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
     def archive_now(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
         """Copy completed, not yet archived videos right away, in this request."""
         done, failures = 0, []
-        candidates = queryset.filter(
-            status=Video.Status.COMPLETED, archived_at__isnull=True
-        )
-        for video in candidates.select_related(None):
-            try:
-                archive.archive_video(video)
+        for video in queryset.awaiting_archive().select_related(None):
+            outcome = services.archive_completed(video)
+            if outcome.archived:
                 done += 1
-            except sora.GoneError:
-                services.mark_expired(video)
-                failures.append(f"{video.short_prompt}: expired at {sora.host_name()}")
-            except sora.TransientError as error:
-                failures.append(f"{video.short_prompt}: {error.message}")
+            else:
+                failures.append(f"{video.short_prompt}: {outcome.problem}")
         self.message_user(request, f"Archived {done} video(s).", messages.SUCCESS)
         if failures:
             self.message_user(

@@ -171,9 +171,7 @@ def archive_video(video: Video) -> Video:
         "archived_at": timezone.now(),
         "next_poll_at": None,
     }
-    updated = Video.objects.filter(
-        pk=video.pk, status=Video.Status.COMPLETED, archived_at__isnull=True
-    ).update(**changes)
+    updated = Video.objects.awaiting_archive().filter(pk=video.pk).update(**changes)
     if not updated:
         # Deleted, or archived by someone else, while we copied: keep nothing.
         for copy in stored.values():

@@ -92,6 +92,8 @@ def _recent_durations(group: Q, *, scale_to: int) -> list[float]:
     )
     durations = []
     for submitted, completed, length in rows:
+        if submitted is None or completed is None:
+            continue  # excluded by the query above
         taken = (completed - submitted).total_seconds()
         if taken > 0 and length:
             durations.append(taken * scale_to / length)
@@ -122,7 +124,7 @@ def describe(video: Video, now: datetime) -> Progress:
     """
     started = video.submitted_at or video.created_at
     elapsed = max((now - started).total_seconds(), 0.0)
-    if video.status not in (Video.Status.QUEUED, Video.Status.IN_PROGRESS):
+    if not video.is_rendering:
         return Progress(elapsed, None, False, "")
     remaining, spread = _remaining(video, elapsed)
     if remaining is None:

@@ -58,6 +58,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
             "elapsed": round(time.elapsed),
             "estimate": time.text,
             "running": video.is_running,
+            "live": video.is_live,
             "hidden": video.hidden,
             "html": panel,
         }

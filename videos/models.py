@@ -22,7 +22,21 @@ def archive_upload_path(video: "Video", filename: str) -> str:
     return f"archive/{video.pk}/{filename}"
 
 
+class VideoQuerySet(models.QuerySet["Video"]):
+    """Sets of videos by where they are in their lifecycle, named once."""
+
+    def unconfirmed(self) -> "VideoQuerySet":
+        """Lost submits held for an admin to submit again or give up."""
+        return self.filter(status=Video.Status.PENDING, unconfirmed_since__isnull=False)
+
+    def awaiting_archive(self) -> "VideoQuerySet":
+        """Completed at the host, with no copy of ours yet."""
+        return self.filter(status=Video.Status.COMPLETED, archived_at__isnull=True)
+
+
 class Video(models.Model):
+    objects = VideoQuerySet.as_manager()
+
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be submitted"
         QUEUED = "queued", "Queued"
@@ -31,7 +45,41 @@ class Video(models.Model):
         FAILED = "failed", "Failed"
         EXPIRED = "expired", "Expired"
 
-    RUNNING_STATUSES = (Status.PENDING, Status.QUEUED, Status.IN_PROGRESS)
+    # --- The lifecycle, in one place (docs/ARCHITECTURE.md draws it) -----------------
+    # Code, templates and scripts ask the model (`is_running`, `is_live`, `data-live`,
+    # `due_statuses()`), never compare status strings. A new status goes into Status,
+    # one of the two sets below and TRANSITIONS, plus the migration for its choice.
+
+    RUNNING_STATUSES = frozenset({Status.PENDING, Status.QUEUED, Status.IN_PROGRESS})
+    """Being made: the poller has work to do with the host, and pages poll for news."""
+    FINAL_STATUSES = frozenset({Status.COMPLETED, Status.FAILED, Status.EXPIRED})
+    """The host has given its verdict (a completed video may still be archived)."""
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        # Submitted: accepted (in whatever state the host reports), or refused.
+        Status.PENDING: frozenset(
+            {Status.QUEUED, Status.IN_PROGRESS, Status.COMPLETED, Status.FAILED}
+        ),
+        Status.QUEUED: frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.FAILED}),
+        # Hosts that retry a job internally report it queued again.
+        Status.IN_PROGRESS: frozenset({Status.QUEUED, Status.COMPLETED, Status.FAILED}),
+        # The host's copy is gone before we archived ours.
+        Status.COMPLETED: frozenset({Status.EXPIRED}),
+        Status.FAILED: frozenset(),
+        Status.EXPIRED: frozenset(),
+    }
+    """Where each status may go next; staying put is always allowed."""
+
+    @classmethod
+    def can_move(cls, old: str, new: str) -> bool:
+        return new == old or new in cls.TRANSITIONS[old]
+
+    @classmethod
+    def due_statuses(cls) -> frozenset[str]:
+        """What the poller looks at: running videos, and completed ones while it keeps
+        its own copies (VIDEO_ARCHIVE); `next_poll_at` says which are due."""
+        if settings.VIDEO_ARCHIVE:
+            return cls.RUNNING_STATUSES | {cls.Status.COMPLETED}
+        return cls.RUNNING_STATUSES
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -180,8 +228,21 @@ class Video(models.Model):
         return self.status in self.RUNNING_STATUSES
 
     @property
+    def is_rendering(self) -> bool:
+        """Accepted by the host and not finished: the time it takes is worth showing."""
+        return self.status in (self.Status.QUEUED, self.Status.IN_PROGRESS)
+
+    @property
     def is_completed(self) -> bool:
         return self.status == self.Status.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.EXPIRED
 
     @property
     def host_profile(self) -> "ModelProfile":

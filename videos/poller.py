@@ -1,6 +1,9 @@
-"""The poller's logic: claim due videos safely across processes, advance each one step.
+"""The poller: claim due videos safely across processes, and dispatch each one step.
 
 `manage.py poll_videos` is a thin loop around `claim_due_videos` and `advance_video`.
+The work itself is in `videos.services` (submit, refresh, archive), which the admin's
+actions and the other commands call too; which videos are due is the model's lifecycle
+(`Video.due_statuses()`). See docs/ARCHITECTURE.md, "The poller".
 
 Claiming locks a batch of due rows with `SELECT … FOR UPDATE SKIP LOCKED` (so several
 workers never take the same video), pushes their `next_poll_at` one lease ahead, and
@@ -19,18 +22,10 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from videos import archive, services, sora
+from videos import services
 from videos.models import Video
 
 logger = logging.getLogger(__name__)
-
-Status = Video.Status
-
-DUE_STATUSES = (Status.PENDING, Status.QUEUED, Status.IN_PROGRESS)
-"""Statuses with upstream work to do; completed videos too while not archived."""
-
-RECONCILE_MARGIN = timedelta(minutes=10)
-"""How far before our submit attempt to look upstream (clocks differ)."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +44,16 @@ class Step:
 
 
 def due_videos(now: datetime) -> QuerySet[Video]:
-    statuses = DUE_STATUSES + ((Status.COMPLETED,) if settings.VIDEO_ARCHIVE else ())
-    return Video.objects.filter(status__in=statuses, next_poll_at__lte=now)
+    return Video.objects.filter(status__in=Video.due_statuses(), next_poll_at__lte=now)
 
 
 def seconds_until_next_due(now: datetime | None = None) -> float:
     """How long until the next video falls due (0 if one is due; inf if none is)."""
     now = now or timezone.now()
-    statuses = DUE_STATUSES + ((Status.COMPLETED,) if settings.VIDEO_ARCHIVE else ())
     first = (
-        Video.objects.filter(status__in=statuses, next_poll_at__isnull=False)
+        Video.objects.filter(
+            status__in=Video.due_statuses(), next_poll_at__isnull=False
+        )
         .order_by("next_poll_at")
         .values_list("next_poll_at", flat=True)
         .first()
@@ -94,15 +89,9 @@ def release_claims(videos: list[Video]) -> None:
 
 
 def advance_video(video: Video) -> Step:
-    """Move one claimed video forward by one upstream call (or two, to reconcile)."""
+    """Move one claimed video forward by one step of its lifecycle, and log it."""
     old_status = video.status
-    note = ""
-    if video.status == Status.PENDING:
-        note = _advance_pending(video)
-    elif video.status == Status.COMPLETED:
-        note = _archive(video)
-    else:
-        _advance_running(video)
+    note = _dispatch(video)
     step = Step(str(video.pk), old_status, video.status, video.progress, note)
     if step.changed:
         logger.info(
@@ -118,111 +107,11 @@ def advance_video(video: Video) -> Step:
     return step
 
 
-def _advance_pending(video: Video) -> str:
-    """Submit a pending video — unless an earlier, unanswered submit got through.
-
-    Where the host cannot tell us (no list, a list refused, or one without prompts to
-    match), the video is held for an admin instead: never resubmitted blindly.
-    """
-    if video.submit_attempted_at is not None:
-        try:
-            found = find_lost_submission(video)
-        except sora.TransientError as error:
-            services.record_transient_failure(video, error)
-            return "(could not check for an earlier submit; will retry)"
-        except CannotReconcile as reason:
-            services.hold_unconfirmed(video, reason=str(reason))
-            return f"(held for an admin: {reason})"
-        if found is not None:
-            services.record_accepted(video, found)
-            return f"(adopted {found.id}, submitted earlier without an answer)"
-    services.submit_pending_video(video)
-    if video.status == Status.PENDING:
-        return f"({sora.host_name()} unavailable; will retry)"
+def _dispatch(video: Video) -> str:
+    """The service for the video's place in its lifecycle; returns a note for the log."""
+    if video.status == Video.Status.PENDING:
+        return services.advance_pending(video)
+    if video.is_completed:
+        return services.archive_completed(video).note
+    services.refresh_running(video)
     return ""
-
-
-def _advance_running(video: Video) -> None:
-    try:
-        upstream = sora.fetch_video(video.openai_video_id)
-    except sora.GoneError as error:
-        services.mark_failed(
-            video,
-            code="not_found",
-            message=f"{sora.host_name()} no longer has this video: {error}",
-        )
-    except sora.RefusedError as error:
-        # A refusal to *read* (a revoked key, say) is not a verdict on the video.
-        services.record_transient_failure(video, sora.TransientError(error.message))
-    except sora.TransientError as error:
-        services.record_transient_failure(video, error)
-    else:
-        services.record_upstream_state(video, upstream)
-
-
-def _archive(video: Video) -> str:
-    """Copy a completed video into our storage, before the host's copy expires."""
-    try:
-        archive.archive_video(video)
-    except sora.GoneError:
-        services.mark_expired(video)
-        return "(its assets expired at the host before they could be archived)"
-    except sora.TransientError as error:
-        if video.expires_at and timezone.now() >= video.expires_at:
-            services.mark_expired(video)
-            return "(expired at the host while the archive kept failing)"
-        services.record_transient_failure(video, error)
-        return f"(archive failed, will retry: {error.message})"
-    return "(archived)" if video.archived_at else ""
-
-
-class CannotReconcile(Exception):
-    """The host cannot say whether a lost submit was accepted; str() says why."""
-
-
-def find_lost_submission(video: Video) -> sora.UpstreamVideo | None:
-    """The upstream video an unanswered submit created, if it exists and is unclaimed.
-
-    The list endpoint gives prompt, model, size, seconds and created_at; a match that
-    no other row has adopted is ours. Raises CannotReconcile where the host cannot
-    list, refuses to, or lists videos without their prompts (LiteLLM answers
-    `prompt: null`): a video we cannot see might be ours.
-    """
-    if not video.host_profile.list:
-        raise CannotReconcile(services.lost_submit_reason("cannot_list"))
-    since = video.submit_attempted_at - RECONCILE_MARGIN
-    source_id = None
-    if video.remixed_from_id:
-        source_id = (
-            Video.objects.filter(pk=video.remixed_from_id)
-            .values_list("openai_video_id", flat=True)
-            .first()
-        )
-    try:
-        for candidate in sora.iter_videos(created_since=since):
-            if candidate.prompt is None:
-                raise CannotReconcile(services.lost_submit_reason("no_prompts"))
-            if _same_request(video, candidate, source_id=source_id) and not (
-                Video.objects.filter(openai_video_id=candidate.id).exists()
-            ):
-                return candidate
-    except sora.RefusedError as error:
-        raise CannotReconcile(
-            services.lost_submit_reason("list_refused", error.message)
-        ) from error
-    return None
-
-
-def _same_request(
-    video: Video, candidate: sora.UpstreamVideo, *, source_id: str | None
-) -> bool:
-    same_model = candidate.model == video.model or candidate.model.startswith(
-        f"{video.model}-"
-    )
-    return (
-        (candidate.prompt or "").strip() == video.prompt.strip()
-        and same_model
-        and candidate.size == video.size
-        and candidate.seconds == video.seconds
-        and candidate.remixed_from_id == source_id
-    )

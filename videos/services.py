@@ -8,6 +8,7 @@ database transaction is open. What users read names the host (`sora.host_name()`
 import logging
 import mimetypes
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -19,13 +20,19 @@ from django.utils import timezone
 
 from accounts import email_claims
 from accounts.models import User
-from videos import backoff, estimates, sora
+from videos import archive, backoff, estimates, sora
 from videos.errors import (
     NotAllowed,
     PromptFlagged,
     QuotaExceeded,
     UpstreamRefused,
     UpstreamUnavailable,
+)
+from videos.lost_submits import (
+    CannotReconcile,
+    find_lost_submission,
+    lost_submit_reason,
+    remix_source_id,
 )
 from videos.models import UsageCharge, Video
 from videos.selectors import seconds_charged_today
@@ -219,21 +226,6 @@ def submit_pending_video(video: Video, *, from_form: bool = False) -> Video:
     return record_accepted(video, upstream)
 
 
-LOST_SUBMIT_REASONS = {
-    "cannot_list": "{host} cannot list videos to check whether it accepted it",
-    "no_prompts": "{host} lists videos without their prompts, so it cannot be found "
-    "safely",
-    "list_refused": "{host} refused to list videos to check whether it accepted it: "
-    "{detail}",
-}
-
-
-def lost_submit_reason(kind: str, detail: str = "") -> str:
-    """Why a lost submit is held for an admin, in words for the admin and the log."""
-    why = LOST_SUBMIT_REASONS[kind].format(host=sora.host_name(), detail=detail)
-    return f"the answer to its submit was lost, and {why}"
-
-
 def _forget_submit_attempt(video: Video) -> None:
     Video.objects.filter(pk=video.pk).update(submit_attempted_at=None)
     video.submit_attempted_at = None
@@ -269,11 +261,7 @@ def send_to_host(video: Video) -> sora.UpstreamVideo:
     Video.objects.filter(pk=video.pk).update(submit_attempted_at=now)
     video.submit_attempted_at = now
     if video.remixed_from_id:
-        source_id = (
-            Video.objects.filter(pk=video.remixed_from_id)
-            .values_list("openai_video_id", flat=True)
-            .first()
-        )
+        source_id = remix_source_id(video)
         if not source_id:
             raise sora.GoneError("the video it was remixed from was deleted")
         return sora.remix_video(source_id, prompt=video.prompt)
@@ -297,6 +285,100 @@ def send_to_host(video: Video) -> sora.UpstreamVideo:
                 content_type=mimetypes.guess_type(name)[0] or "image/png",
             ),
         )
+
+
+# --- one step of a due video: what the poller dispatches to ------------------------------
+
+
+def advance_pending(video: Video) -> str:
+    """Submit a pending video — unless an earlier, unanswered submit got through.
+
+    Where the host cannot tell us (no list, a list refused, or one without prompts to
+    match), the video is held for an admin instead: never resubmitted blindly.
+    Returns a note for the log ("" when there is nothing to say).
+    """
+    if video.submit_attempted_at is not None:
+        try:
+            found = find_lost_submission(video)
+        except sora.TransientError as error:
+            record_transient_failure(video, error)
+            return "(could not check for an earlier submit; will retry)"
+        except CannotReconcile as reason:
+            hold_unconfirmed(video, reason=str(reason))
+            return f"(held for an admin: {reason})"
+        if found is not None:
+            record_accepted(video, found)
+            return f"(adopted {found.id}, submitted earlier without an answer)"
+    submit_pending_video(video)
+    if video.status == Status.PENDING:
+        return f"({sora.host_name()} unavailable; will retry)"
+    return ""
+
+
+def refresh_running(video: Video) -> None:
+    """Ask the host how a queued or rendering video is doing, and record it."""
+    try:
+        upstream = sora.fetch_video(video.openai_video_id)
+    except sora.GoneError as error:
+        mark_failed(
+            video,
+            code="not_found",
+            message=f"{sora.host_name()} no longer has this video: {error}",
+        )
+    except sora.RefusedError as error:
+        # A refusal to *read* (a revoked key, say) is not a verdict on the video.
+        record_transient_failure(video, sora.TransientError(error.message))
+    except sora.TransientError as error:
+        record_transient_failure(video, error)
+    else:
+        record_upstream_state(video, upstream)
+
+
+@dataclass(frozen=True)
+class ArchiveOutcome:
+    """What `archive_completed` did: archived, expired, or neither (`problem` says why)."""
+
+    archived: bool = False
+    expired: bool = False
+    problem: str = ""
+
+    @property
+    def note(self) -> str:
+        """For the poller's log line."""
+        if self.expired:
+            return f"({self.problem}, before it could be archived)"
+        if self.problem:
+            return f"(archive failed, will retry: {self.problem})"
+        return "(archived)" if self.archived else ""
+
+
+def archive_completed(video: Video) -> ArchiveOutcome:
+    """Copy a completed video into our storage, before the host's copy expires.
+
+    The one place that decides what an archive failure means, for the poller, the
+    admin's "Archive now" and `manage.py archive_videos` alike: the host no longer has
+    the file (or its expiry passed while copies kept failing) → expired; anything else
+    is transient → the poller tries again later, with backoff.
+    """
+    try:
+        archive.archive_video(video)
+    except sora.GoneError:
+        mark_expired(video)
+        return ArchiveOutcome(expired=True, problem=f"expired at {sora.host_name()}")
+    except sora.TransientError as error:
+        if video.expires_at and timezone.now() >= video.expires_at:
+            mark_expired(video)
+            return ArchiveOutcome(
+                expired=True,
+                problem=f"expired at {sora.host_name()} while copies kept failing "
+                f"({error.message})",
+            )
+        record_transient_failure(video, error)
+        return ArchiveOutcome(problem=error.message)
+    return ArchiveOutcome(archived=video.archived_at is not None)
+
+
+# --- recording the host's answers ----------------------------------------------------------
 
 
 def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
@@ -332,7 +414,7 @@ def record_accepted(video: Video, upstream: sora.UpstreamVideo) -> Video:
 def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
     """Store what a retrieve said and schedule the next poll (or none, if finished)."""
     now = timezone.now()
-    status = upstream.status if upstream.status in Status.values else video.status
+    status = _next_status(video, upstream.status)
     progressed = status != video.status or upstream.progress != video.progress
     changes = {
         "status": status,
@@ -362,6 +444,24 @@ def record_upstream_state(video: Video, upstream: sora.UpstreamVideo) -> Video:
     if status == Status.FAILED:
         UsageCharge.objects.filter(video_id=video.pk).delete()
     return _apply(video, changes)
+
+
+def _next_status(video: Video, reported: str) -> str:
+    """The host's status, where the lifecycle allows it (Video.TRANSITIONS); else ours.
+
+    A host that reports something we cannot follow (a status we do not know, or a
+    finished video running again) changes nothing, and the log says so.
+    """
+    if reported in Status.values and Video.can_move(video.status, reported):
+        return reported
+    logger.warning(
+        "video %s: %s reported %r after '%s'; kept it",
+        video.pk,
+        sora.host_name(),
+        reported,
+        video.status,
+    )
+    return video.status
 
 
 def _next_poll(
@@ -416,6 +516,7 @@ def record_transient_failure(video: Video, error: sora.TransientError) -> Video:
 
 def mark_failed(video: Video, *, code: str, message: str) -> Video:
     """The host's verdict: the video failed. Its seconds go back to the user's quota."""
+    _ensure_can_move(video, Status.FAILED)
     changes = {
         "status": Status.FAILED,
         "error_code": code[:64],
@@ -430,6 +531,7 @@ def mark_failed(video: Video, *, code: str, message: str) -> Video:
 
 def mark_expired(video: Video) -> Video:
     """The host's assets are gone and we have no copy: nothing left to play."""
+    _ensure_can_move(video, Status.EXPIRED)
     changes = {"status": Status.EXPIRED, "next_poll_at": None}
     Video.objects.filter(pk=video.pk).update(**changes)
     logger.warning("video %s expired before it could be archived", video.pk)
@@ -444,6 +546,12 @@ def requeue(video: Video, *, at: datetime | None = None) -> None:
         stuck_since=None,
         transient_failures=0,
     )
+
+
+def _ensure_can_move(video: Video, status: str) -> None:
+    """Our own moves follow the lifecycle too; one that does not is a bug, not data."""
+    if not Video.can_move(video.status, status):
+        raise ValueError(f"video {video.pk} cannot go from {video.status} to {status}")
 
 
 def _apply(video: Video, changes: dict) -> Video:

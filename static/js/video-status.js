@@ -10,7 +10,6 @@
   "use strict";
   var panel = document.getElementById("status-panel");
   if (!panel) return;
-  var running = ["pending", "queued", "in_progress"];
   var url = panel.dataset.statusUrl;
   // "/videos/<id>/status/" without "<id>/status/": the list, "My videos".
   var listUrl = url.replace(/[^/]+\/status\/$/, "");
@@ -118,7 +117,7 @@
           update(data);
           delay = INTERVAL;
           // Done, failed, expired, or hidden by a moderator: nothing more will change.
-          if (!data.running || data.hidden) stop();
+          if (!data.live) stop();
         });
       })
       .catch(function () {
@@ -132,7 +131,8 @@
   }
 
   quiet();
-  if (running.indexOf(panel.dataset.status) === -1 || panel.dataset.phase === "hidden") return;
+  // The server marks a video worth polling (data-live): being made and not hidden.
+  if (!("live" in panel.dataset)) return;
   ticker = window.setInterval(tick, 1000);
 
   // A hidden tab asks nothing; back in view, it catches up at once.

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from videos import poller, services, sora
+from videos import lost_submits, poller, services, sora
 from videos.models import UsageCharge, Video
 
 Status = Video.Status
@@ -221,7 +221,7 @@ def test_a_lost_create_never_adopts_an_older_lookalike(user, make_video, emulato
     older = sora.submit_video(
         prompt="twin lighthouses", model="sora-2", size="1280x720", seconds=4
     )
-    attempted = timezone.now() + poller.RECONCILE_MARGIN + timedelta(seconds=5)
+    attempted = timezone.now() + lost_submits.RECONCILE_MARGIN + timedelta(seconds=5)
     video = make_video(user, prompt="twin lighthouses", submit_attempted_at=attempted)
     make_due()
     run_pass()
@@ -259,7 +259,7 @@ def test_a_pending_remix_is_submitted_as_a_remix(
 @pytest.mark.django_db(transaction=True)
 def test_two_pollers_share_200_videos_without_overlap(
     user, make_video, emulator, settings
-):
+) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED needs PostgreSQL; SQLite runs one poller")
     # One due time per video: once polled it must not fall due again during the

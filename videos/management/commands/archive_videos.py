@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.db.models import QuerySet
 from tqdm import tqdm
 
-from videos import archive, services, sora
+from videos import archive, services
 from videos.management.base import CommandWithExamples
 from videos.models import Video
 
@@ -50,29 +50,23 @@ class Command(CommandWithExamples):
 
     def _backfill(self, dry_run: bool, limit: int | None) -> str:
         videos = _limited(
-            Video.objects.filter(
-                status=Video.Status.COMPLETED, archived_at__isnull=True
-            ).order_by("completed_at"),
-            limit,
+            Video.objects.awaiting_archive().order_by("completed_at"), limit
         )
         archived = expired = failed = 0
         for video in self._progress(videos, "archiving"):
             if dry_run:
                 self.stdout.write(f"would archive {video.pk} ({video.short_prompt})")
                 continue
-            try:
-                archive.archive_video(video)
+            outcome = services.archive_completed(video)
+            if outcome.archived:
                 archived += 1
-            except sora.GoneError:
-                services.mark_expired(video)
+            elif outcome.expired:
                 expired += 1
-                self.stderr.write(
-                    f"{video.pk}: expired at {sora.host_name()}, marked expired"
-                )
-            except sora.TransientError as error:
+                self.stderr.write(f"{video.pk}: {outcome.problem}, marked expired")
+            else:
                 failed += 1
                 self.stderr.write(
-                    f"{video.pk}: not archived, try again: {error.message}"
+                    f"{video.pk}: not archived, try again: {outcome.problem}"
                 )
         if dry_run:
             return f"{len(videos)} videos would be archived."
