@@ -9,12 +9,6 @@
   if (!grid) return;
   var url = grid.dataset.statusesUrl;
   var announcer = document.querySelector("[data-list-announcer]");
-  var INTERVAL = 3000;
-  var MAX_DELAY = 60000;
-  var delay = INTERVAL;
-  var timer = null;
-  var asking = false;
-  var stopped = false;
 
   function runningCards() {
     return Array.prototype.slice.call(grid.querySelectorAll(".video-card[data-running]"));
@@ -98,52 +92,29 @@
     if (announcer && news.length) announcer.textContent = news.join(" ");
   }
 
-  function schedule(wait) {
-    window.clearTimeout(timer);
-    timer = null;
-    if (stopped || asking || document.hidden || !runningCards().length) return;
-    timer = window.setTimeout(poll, wait);
-  }
-
-  function poll() {
-    timer = null;
+  // One request for every running card; the loop (poll-loop.js) backs off when it fails.
+  function ask() {
     var cards = runningCards();
-    if (stopped || asking || document.hidden || !cards.length) return;
     var ids = cards.map(function (card) { return card.dataset.videoId; });
-    asking = true;
-    fetch(url + "?ids=" + ids.join(","), {
+    return fetch(url + "?ids=" + ids.join(","), {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     })
       .then(function (response) {
         // Sent to the login page: the session ended; asking again will not help.
-        if (response.redirected) stopped = true;
+        if (response.redirected) loop.stop();
         if (!response.ok || response.redirected) throw new Error("status " + response.status);
         return response.json();
       })
       .then(function (data) {
         apply(cards, data.videos || {});
-        delay = INTERVAL;
-      })
-      .catch(function () {
-        // A blip (deploy, network): back off, keep trying.
-        delay = Math.min(delay * 2, MAX_DELAY);
-      })
-      .finally(function () {
-        asking = false;
-        schedule(delay);
       });
   }
 
-  // A hidden tab asks nothing; back in view, it catches up at once.
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden) {
-      window.clearTimeout(timer);
-      timer = null;
-    } else {
-      schedule(0);
-    }
+  var loop = window.SoraPollLoop({
+    ask: ask,
+    wanted: function () { return runningCards().length > 0; },
+    interval: 3000,
+    maxDelay: 60000,
   });
-
-  schedule(INTERVAL);
 })();

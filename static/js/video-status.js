@@ -14,13 +14,8 @@
   // "/videos/<id>/status/" without "<id>/status/": the list, "My videos".
   var listUrl = url.replace(/[^/]+\/status\/$/, "");
   var GONE = "This video is no longer available: it was deleted, or hidden by a moderator.";
-  var INTERVAL = 2000;
-  var MAX_DELAY = 30000;
-  var delay = INTERVAL;
-  var timer = null;
   var ticker = null;
-  var asking = false;
-  var stopped = false;
+  var loop = null;
 
   // Parts that change every second or two are read when asked for, not announced.
   function quiet() {
@@ -55,8 +50,7 @@
   }
 
   function stop() {
-    stopped = true;
-    window.clearTimeout(timer);
+    if (loop) loop.stop();
     window.clearInterval(ticker);
   }
 
@@ -90,18 +84,9 @@
     }
   }
 
-  function schedule(wait) {
-    window.clearTimeout(timer);
-    timer = null;
-    if (stopped || asking || document.hidden) return;
-    timer = window.setTimeout(poll, wait);
-  }
-
-  function poll() {
-    timer = null;
-    if (stopped || asking || document.hidden) return;
-    asking = true;
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+  // One request for this video; the loop (poll-loop.js) backs off when it fails.
+  function ask() {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (response.redirected) {
           tellGone("You are logged out.", "Log in again to follow this video", window.location.href);
@@ -115,18 +100,9 @@
         if (!response.ok) throw new Error("status " + response.status);
         return response.json().then(function (data) {
           update(data);
-          delay = INTERVAL;
           // Done, failed, expired, or hidden by a moderator: nothing more will change.
           if (!data.live) stop();
         });
-      })
-      .catch(function () {
-        // A blip (deploy, network): back off, keep trying.
-        delay = Math.min(delay * 2, MAX_DELAY);
-      })
-      .finally(function () {
-        asking = false;
-        schedule(delay);
       });
   }
 
@@ -134,16 +110,5 @@
   // The server marks a video worth polling (data-live): being made and not hidden.
   if (!("live" in panel.dataset)) return;
   ticker = window.setInterval(tick, 1000);
-
-  // A hidden tab asks nothing; back in view, it catches up at once.
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden) {
-      window.clearTimeout(timer);
-      timer = null;
-    } else {
-      schedule(0);
-    }
-  });
-
-  schedule(INTERVAL);
+  loop = window.SoraPollLoop({ ask: ask, interval: 2000, maxDelay: 30000 });
 })();
