@@ -43,9 +43,9 @@ class Limit:
             increment=True,
         )
 
-    def seconds_left(self, request: HttpRequest) -> int:
-        """Seconds until this exhausted limit's window resets; 0 if it is not exhausted."""
-        usage = get_usage(
+    def usage(self, request: HttpRequest) -> dict | None:
+        """django-ratelimit's count and window for this request, counting nothing."""
+        return get_usage(
             request,
             group=self.group,
             key=self.key,
@@ -53,6 +53,10 @@ class Limit:
             method=self.method,
             increment=False,
         )
+
+    def seconds_left(self, request: HttpRequest) -> int:
+        """Seconds until this exhausted limit's window resets; 0 if it is not exhausted."""
+        usage = self.usage(request)
         if usage and usage["should_limit"] and usage["time_left"] > 0:
             return usage["time_left"]
         return 0

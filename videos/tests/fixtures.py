@@ -89,21 +89,13 @@ def fresh_create_window(user):
     import time
 
     from django.test import RequestFactory
-    from django_ratelimit.core import get_usage
 
     from sora_site.ratelimits import CREATE_LIMIT
 
     def wait(*, seconds_needed: int = 20) -> None:
         request = RequestFactory().post("/videos/new/")
         request.user = user
-        usage = get_usage(
-            request,
-            group=CREATE_LIMIT.group,
-            key=CREATE_LIMIT.key,
-            rate=CREATE_LIMIT.rate,
-            method=CREATE_LIMIT.method,
-            increment=False,
-        )
+        usage = CREATE_LIMIT.usage(request)
         assert usage is not None, "rate limiting is switched off"
         if usage["time_left"] < seconds_needed:
             time.sleep(usage["time_left"] + 1)
