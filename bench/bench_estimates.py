@@ -55,9 +55,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import harness
+import paths
+import processes
 import psycopg
-from harness import BenchResult, Workspace
+import results_table
+from results_table import BenchResult
+from workspace import Workspace
 
 MODEL = "Wan-AI/Wan2.2-T2V-A14B-Diffusers"
 SECONDS = 5
@@ -101,7 +104,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(*, videos: int, median: float, spreads: list[float], seed: int) -> BenchResult:
     result = BenchResult("estimates")
-    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
     rng = random.Random(seed)
     plan: list[dict] = []
     history: dict[str, list[float]] = {}
@@ -141,7 +144,7 @@ def run(*, videos: int, median: float, spreads: list[float], seed: int) -> Bench
         )
         result.details["estimate_before_run"] = setup["estimates"]
         poller = ws.spawn(
-            "poller", [harness.PYTHON, "manage.py", "poll_videos"], **PRODUCT_ENV
+            "poller", [paths.PYTHON, "manage.py", "poll_videos"], **PRODUCT_ENV
         )
         time.sleep(3)  # its Django start-up; the first poll is due 5 s after a create
         if poller.poll() is not None:
@@ -160,7 +163,7 @@ def run(*, videos: int, median: float, spreads: list[float], seed: int) -> Bench
                 time.sleep(1)
         finally:
             sampler.stop()
-        harness.stop_process(poller)
+        processes.stop_process(poller)
         stats = emulator.control.stats()
         upstream = {v["id"]: v for v in emulator.control.videos(timing=True)}
         rows = fetch_rows(ws)
@@ -197,8 +200,8 @@ def django_task(ws: Workspace, name: str, params: dict) -> Any:
     out_file = ws.tmp / f"{name}-out.json"
     params_file.write_text(json.dumps({**params, "out": str(out_file)}))
     completed = subprocess.run(
-        [harness.PYTHON, __file__, "--django", name, str(params_file)],
-        cwd=harness.PROJECT_DIR,
+        [paths.PYTHON, __file__, "--django", name, str(params_file)],
+        cwd=paths.PROJECT_DIR,
         env=ws.env(**PRODUCT_ENV),
         capture_output=True,
         text=True,
@@ -461,7 +464,7 @@ def report(
 def django_main(name: str, params_file: str) -> int:
     import django
 
-    sys.path.insert(0, str(harness.PROJECT_DIR))
+    sys.path.insert(0, str(paths.PROJECT_DIR))
     django.setup()
     params = json.loads(Path(params_file).read_text())
     answer = {"setup": django_setup, "create": django_create}[name](params)
@@ -473,19 +476,23 @@ def django_setup(params: dict) -> dict:
     """The user, and HISTORY completed videos per size with the drawn render times."""
     from datetime import timedelta
 
+    from allauth.account.models import EmailAddress
     from django.utils import timezone
 
     from accounts.models import User
     from videos import estimates
     from videos.models import Video
 
-    User.objects.create_user(
+    user = User.objects.create_user(
         email=params["email"],
         password="bench-password",
         name="Bench",
         daily_seconds_quota=10**6,
     )
-    user = User.objects.get(email=params["email"])
+    # Only a confirmed address may spend quota (services._ensure_can_create).
+    EmailAddress.objects.create(
+        user=user, email=user.email, verified=True, primary=True
+    )
     now = timezone.now()
     rows = []
     for size, durations in params["history"].items():
@@ -601,7 +608,7 @@ def main() -> int:
         videos, median, spreads = 40, 20.0, spreads[:1]
     if not 1 <= len(spreads) <= len(SIZES) or min(spreads) <= 0 or videos < 1:
         parser.error(f"1 to {len(SIZES)} spreads > 0, and at least 1 video")
-    return harness.run_benchmark(
+    return results_table.run_benchmark(
         "estimates",
         lambda: run(videos=videos, median=median, spreads=spreads, seed=args.seed),
         args.json,

@@ -9,7 +9,7 @@ directory (FFmpeg's moving test pattern and a tone, H.264/AAC, keyframes every 2
 Each measurement runs in a fresh child process (this script with `--child CLIP`), so
 that memory growth is not hidden by what an earlier run left allocated. The child
 imports `videos.media` (PyAV, Pillow) and opens nothing, then waits; this process
-starts sampling the child's RSS every 10 ms (`harness.ProcessSampler`, from outside,
+starts sampling the child's RSS every 10 ms (`processes.ProcessSampler`, from outside,
 so the sampling takes none of the child's time) and tells it to go. The child times
 `probe`, `make_poster` and `make_spritesheet` one after the other (perf_counter) and
 reports its own `ru_maxrss` too, which catches a peak shorter than 10 ms. Peak RSS
@@ -44,18 +44,20 @@ import contextlib
 import gc
 import json
 import resource
-import signal
 import statistics
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import IO, Any
 
-import harness
+import paths
+import processes
 import psutil
-from harness import BenchResult, ProcessSampler, Workspace
+import results_table
+from processes import ProcessSampler
+from results_table import BenchResult
+from workspace import Workspace
 
 TIME_TARGET_SECONDS = 2.0
 TIME_TARGET_CLIP = "1080p-20s"
@@ -84,7 +86,7 @@ def run(*, repeat: int = 3, experiments: bool = True) -> BenchResult:
             for key, clip in clips.items()
         }
         # After encoding (our own load), before measuring.
-        result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+        result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
         measured = {
             key: [measure_in_child(ws, clip["path"]) for _ in range(repeat)]
             for key, clip in clips.items()
@@ -116,8 +118,8 @@ def encode_clips(directory: Path) -> dict[str, dict]:
         for key, (_, width, height, seconds) in CLIPS.items()
     }
     completed = subprocess.run(
-        [harness.PYTHON, "-c", code, json.dumps(wanted)],
-        cwd=harness.PROJECT_DIR,
+        [paths.PYTHON, "-c", code, json.dumps(wanted)],
+        cwd=paths.PROJECT_DIR,
         capture_output=True,
         text=True,
         timeout=600,
@@ -148,14 +150,14 @@ def encode_clips(directory: Path) -> dict[str, dict]:
 
 def measure_in_child(ws: Workspace, path: str, *, threads: int = 0) -> dict:
     """A fresh child: one run (cold) and a second in the same process (warm)."""
-    args = [harness.PYTHON, str(Path(__file__).resolve()), "--child", path]
+    args = [paths.PYTHON, str(Path(__file__).resolve()), "--child", path]
     if threads:
         args += ["--threads", str(threads)]
     log = ws.tmp / f"child-{time.monotonic_ns()}.log"
     with log.open("wb") as errors:
         child = subprocess.Popen(
             args,
-            cwd=harness.PROJECT_DIR,
+            cwd=paths.PROJECT_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -167,11 +169,11 @@ def measure_in_child(ws: Workspace, path: str, *, threads: int = 0) -> dict:
         runs = {}
         for name in ("cold", "warm"):
             sampler = ProcessSampler([process], interval=SAMPLE_INTERVAL).start()
-            busy = harness.system_cpu_busy()
+            busy = processes.system_cpu_busy()
             child.stdin.write("go\n")
             child.stdin.flush()
             answer = _answer(child, log)
-            busy = harness.system_cpu_busy() - busy
+            busy = processes.system_cpu_busy() - busy
             sampler.stop()
             baseline = sampler.baseline_rss[child.pid]
             peak = sampler.peak_rss[child.pid]
@@ -193,7 +195,7 @@ def measure_in_child(ws: Workspace, path: str, *, threads: int = 0) -> dict:
         child.stdin.close()
         child.wait(timeout=CHILD_TIMEOUT)
     finally:
-        harness.stop_process(child, grace=5)
+        processes.stop_process(child, grace=5)
     return {"threads": threads or "auto", "ready": ready, **runs}
 
 
@@ -213,7 +215,7 @@ def _answer(child: subprocess.Popen, log: Path) -> dict:
 
 def child_main(path: str, threads: int, stdin: IO[str], stdout: IO[str]) -> int:
     """Import media, report ready, then one run of the three calls per "go" line."""
-    sys.path.insert(0, str(harness.PROJECT_DIR))
+    sys.path.insert(0, str(paths.PROJECT_DIR))
     from videos import media
 
     if threads:
@@ -385,15 +387,13 @@ def main() -> int:
     if args.child:
         return child_main(args.child, args.threads, sys.stdin, sys.stdout)
 
-    # As harness.run_benchmark, without its PostgreSQL/Redis check: none needed here.
-    signal.signal(signal.SIGTERM, harness._stop_once)
-    signal.signal(signal.SIGINT, harness._stop_once)
-    try:
-        result = run(repeat=args.repeat, experiments=not args.no_experiment)
-    except Exception as error:  # noqa: BLE001 - any failure is reported, then exit 1
-        traceback.print_exc()
-        result = BenchResult("media", error=f"{type(error).__name__}: {error}")
-    return harness.finish(result, args.json)
+    # No PostgreSQL or Redis needed here: no check for them.
+    return results_table.run_benchmark(
+        "media",
+        lambda: run(repeat=args.repeat, experiments=not args.no_experiment),
+        args.json,
+        services=False,
+    )
 
 
 if __name__ == "__main__":

@@ -24,11 +24,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import harness
-from harness import MIB, BenchResult, Workspace
+import http_client
+import paths
+import processes
+import results_table
+from http_client import MIB
+from results_table import BenchResult
+from workspace import Workspace
 
-if str(harness.PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(harness.PROJECT_DIR))
+if str(paths.PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(paths.PROJECT_DIR))
 from videos.tests.nginx_server import NGINX, nginx
 
 EMAIL = "nginx@bench.example"
@@ -41,7 +46,7 @@ def run(*, repeat: int = 5, megabytes: int = 50) -> BenchResult:
     result = BenchResult("nginx")
     if not NGINX.exists():
         raise RuntimeError(f"{NGINX} is missing: apt-get install nginx")
-    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
     size = megabytes * MIB
     with Workspace("nginx") as ws:
         ws.create_database()
@@ -58,7 +63,7 @@ def run(*, repeat: int = 5, megabytes: int = 50) -> BenchResult:
             MEDIA_ACCEL_REDIRECT_PREFIX="/_protected_media/",
             TRUSTED_PROXY_HOPS="1",
         )
-        session = harness.login(site.url, EMAIL, PASSWORD)
+        session = http_client.login(site.url, EMAIL, PASSWORD)
         cookie = {"Cookie": f"sessionid={session}"}
         media = ws.tmp / "media"
         name = f"archive/{seeded['archived_video_id']}/video.mp4"
@@ -73,21 +78,21 @@ def run(*, repeat: int = 5, megabytes: int = 50) -> BenchResult:
             extra_locations=plain,
         ) as server:
             fetch = Fetcher(server.https_port, server.certificate, size)
-            paths = {
+            targets = {
                 "offloaded": (
                     f"/videos/{seeded['archived_video_id']}/content/",
                     cookie,
                 ),
                 "plain": (f"/plain-copy/{name}", {}),
             }
-            for path, headers in paths.values():
+            for path, headers in targets.values():
                 fetch.one(path, headers)  # warm the page cache and the workers
             measured = {
                 label: {
                     "sequential": fetch.sequential(path, headers, repeat),
                     "concurrent": fetch.concurrent(path, headers, CONCURRENT),
                 }
-                for label, (path, headers) in paths.items()
+                for label, (path, headers) in targets.items()
             }
     report(result, measured, repeat, megabytes)
     return result
@@ -171,7 +176,7 @@ def main() -> int:
     parser.add_argument("--megabytes", type=int, default=50, help="File size, MiB.")
     parser.add_argument("--json", help="Write the result here (used by run_all).")
     args = parser.parse_args()
-    return harness.run_benchmark(
+    return results_table.run_benchmark(
         "nginx", lambda: run(repeat=args.repeat, megabytes=args.megabytes), args.json
     )
 

@@ -25,10 +25,10 @@ Run alone: `.venv/bin/python bench/bench_pages.py [--seconds 15]`.
 """
 
 import argparse
-import http.client
 import itertools
 import re
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
@@ -37,8 +37,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import harness
-from harness import BenchResult, Workspace
+import http_client
+import processes
+import results_table
+from results_table import BenchResult
+from workspace import Workspace
 
 EMAIL = "lister@bench.example"
 PASSWORD = "bench-pages-password-4711"
@@ -46,6 +49,8 @@ WORKERS, THREADS = 4, 4
 USERS = 400
 """Enough that no session nears the site limit (100 / 15 min) at ~2,500 req/s."""
 LOAD_THREADS, CONNECTIONS = 2, 16
+PYTHON_LOAD_TIMEOUT = 2.0
+"""Seconds the Python stand-in waits for an answer: wrk's default timeout."""
 RPS_RATIO_TARGET = 0.3
 P99_TARGET_MS = 100.0
 QUERY_TARGET = 6
@@ -56,7 +61,7 @@ def run(
     *, seconds: int = 15, warmup: int = 3, users: int = USERS, experiment: bool = True
 ) -> BenchResult:
     result = BenchResult("pages")
-    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
     tool = "wrk" if shutil.which("wrk") else "python"
     with Workspace("pages") as ws:
         ws.create_database()
@@ -64,7 +69,10 @@ def run(
         queries = ws.task("count-list-queries", email=EMAIL)
         result.details["list_page_profile"] = ws.task("profile-list-page", email=EMAIL)
         site = ws.start_gunicorn(workers=WORKERS, threads=THREADS)
-        sessions = [harness.login(site.url, EMAIL, PASSWORD), *seeded.pop("sessions")]
+        sessions = [
+            http_client.login(site.url, EMAIL, PASSWORD),
+            *seeded.pop("sessions"),
+        ]
         result.details["seeded"] = seeded
         for session in (sessions[0], sessions[-1]):
             check_list_page(site.url + "/videos/", session)
@@ -77,7 +85,7 @@ def run(
             ("list", "/videos/", cookie_file),
         ):
             load(tool, site.url + path, cookies, warmup, ws.tmp)
-            workers = harness.ProcessSampler(site.worker_processes()).start()
+            workers = processes.ProcessSampler(site.worker_processes()).start()
             loads[name] = load(tool, site.url + path, cookies, seconds, ws.tmp)
             workers.stop()
             loads[name]["worker_cpu_seconds"] = round(workers.cpu_seconds(), 2)
@@ -85,7 +93,7 @@ def run(
                 1000 * workers.cpu_seconds() / max(loads[name]["requests"], 1), 2
             )
         check_list_page(site.url + "/videos/", sessions[0])
-        harness.stop_process(site.process)
+        processes.stop_process(site.process)
 
         if experiment:
             # The same load with two settings changed (bench/settings_variant.py).
@@ -97,7 +105,7 @@ def run(
             )
             check_list_page(site.url + "/videos/", sessions[0])
             load(tool, site.url + "/videos/", cookie_file, warmup, ws.tmp)
-            workers = harness.ProcessSampler(site.worker_processes()).start()
+            workers = processes.ProcessSampler(site.worker_processes()).start()
             loads["list_variant"] = load(
                 tool, site.url + "/videos/", cookie_file, seconds, ws.tmp
             )
@@ -112,9 +120,14 @@ def run(
     return result
 
 
-def check_list_page(url: str, session: str) -> None:
-    """The cookie must give the real page (wrk counts a redirect to login as success)."""
-    reply = harness.http_request(url, headers={"Cookie": f"sessionid={session}"})
+def check_list_page(url: str, session: str, tls: ssl.SSLContext | None = None) -> None:
+    """The cookie must give the real page (wrk counts a redirect to login as success).
+
+    `tls`: what an https URL's certificate is checked against (nginx's test one).
+    """
+    reply = http_client.http_request(
+        url, headers={"Cookie": f"sessionid={session}"}, tls=tls
+    )
     cards = reply.body.count(b'class="video-card"')
     if reply.status != 200 or cards != PAGE_SIZE:
         raise RuntimeError(f"/videos/ answered {reply.status} with {cards} videos")
@@ -176,6 +189,8 @@ def run_wrk(url: str, cookie_file: Path | None, seconds: int, tmp: Path) -> dict
     total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: (.*)", output)
+    # Requests with no answer within wrk's 2 s timeout; not in the percentiles.
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     return {
         "tool": "wrk",
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
@@ -183,6 +198,7 @@ def run_wrk(url: str, cookie_file: Path | None, seconds: int, tmp: Path) -> dict
         "p50_ms": percentiles[50],
         "p99_ms": percentiles[99],
         "non_2xx_3xx": int(errors[1]) if errors else 0,
+        "timeouts": int(timeouts[1]) if timeouts else 0,
         "socket_errors": sockets[1] if sockets else "",
         "raw": output,
     }
@@ -192,23 +208,42 @@ def run_wrk(url: str, cookie_file: Path | None, seconds: int, tmp: Path) -> dict
 
 
 def run_python_load(url: str, sessions: list[str], seconds: int) -> dict:
-    """CONNECTIONS keep-alive connections, one thread each, for `seconds`."""
+    """CONNECTIONS keep-alive connections, one thread each, for `seconds`.
+
+    As wrk: an https certificate is not checked, and a request unanswered after
+    PYTHON_LOAD_TIMEOUT seconds is counted as a timeout (the connection is replaced).
+    """
     parts = urlsplit(url)
     rotation = itertools.cycle(sessions) if sessions else None
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     bad = [0]
+    timeouts = [0]
     lock = threading.Lock()
+    unchecked = ssl.create_default_context()
+    unchecked.check_hostname = False
+    unchecked.verify_mode = ssl.CERT_NONE
 
     def client() -> None:
         mine: list[float] = []
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn = http_client.open_connection(
+            parts, timeout=PYTHON_LOAD_TIMEOUT, tls=unchecked
+        )
         while time.monotonic() < deadline:
             headers = {"Cookie": f"sessionid={next(rotation)}"} if rotation else {}
             started = time.perf_counter()
-            conn.request("GET", parts.path, headers=headers)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request("GET", parts.path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except TimeoutError:
+                conn.close()
+                conn = http_client.open_connection(
+                    parts, timeout=PYTHON_LOAD_TIMEOUT, tls=unchecked
+                )
+                with lock:
+                    timeouts[0] += 1
+                continue
             mine.append((time.perf_counter() - started) * 1000)
             if response.status >= 400:
                 with lock:
@@ -229,9 +264,10 @@ def run_python_load(url: str, sessions: list[str], seconds: int) -> dict:
         "tool": "python",
         "requests_per_second": len(latencies) / elapsed,
         "requests": len(latencies),
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "p50_ms": statistics.median(latencies) if latencies else 0.0,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else 0.0,
         "non_2xx_3xx": bad[0],
+        "timeouts": timeouts[0],
         "socket_errors": "",
     }
 
@@ -250,7 +286,9 @@ def report(
             f"{label} requests/second",
             round(got["requests_per_second"]),
             "req/s",
-            note=how + (f"; {errors} non-2xx/3xx" if errors else ""),
+            note=how
+            + (f"; {errors} non-2xx/3xx" if errors else "")
+            + (f"; {got['timeouts']} timeouts (> 2 s)" if got["timeouts"] else ""),
             passed=None if not errors else False,
         )
         result.add(
@@ -340,7 +378,7 @@ def main() -> int:
     )
     parser.add_argument("--json", help="Write the result here (used by run_all).")
     args = parser.parse_args()
-    return harness.run_benchmark(
+    return results_table.run_benchmark(
         "pages",
         lambda: run(
             seconds=args.seconds, users=args.users, experiment=not args.no_experiment

@@ -44,9 +44,13 @@ import time
 from collections import Counter
 from datetime import datetime
 
-import harness
+import paths
+import processes
 import psutil
-from harness import BenchResult, Workspace
+import results_table
+import workspace
+from results_table import BenchResult
+from workspace import Workspace
 
 EMAIL = "poller@bench.example"
 PASS_TARGET_SECONDS = 10.0
@@ -71,7 +75,7 @@ def run(
     *, videos: int = 1000, profile: bool = False, sweep: bool = True
 ) -> BenchResult:
     result = BenchResult("poller")
-    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
     everything = ["--batch-size", str(videos)]
     half = ["--batch-size", str(-(-videos // 2))]
     plans: list[tuple[str, list[list[str]], dict]] = [
@@ -96,7 +100,7 @@ def run(
     with Workspace("poller") as ws:
         ws.create_database()
         emulator = ws.start_emulator(render_seconds=3600)
-        ids = harness.emulator_create_videos(emulator, videos)
+        ids = workspace.emulator_create_videos(emulator, videos)
         ids_file = ws.tmp / "ids.txt"
         ids_file.write_text("\n".join(ids) + "\n")
         ws.task("seed-poller", email=EMAIL, ids_file=str(ids_file))
@@ -123,7 +127,7 @@ def run(
 
 def measure_pass(
     ws: Workspace,
-    emulator: harness.Emulator,
+    emulator: workspace.Emulator,
     workers: list[list[str]],
     ids: list[str],
     env: dict[str, str],
@@ -133,18 +137,18 @@ def measure_pass(
     before = control.stats()
     emulator_process = psutil.Process(emulator.process.pid)
     emulator_cpu = sum(emulator_process.cpu_times()[:2])
-    children_cpu = harness.children_cpu_seconds()
-    busy = harness.system_cpu_busy()
+    children_cpu = processes.children_cpu_seconds()
+    busy = processes.system_cpu_busy()
     logs = [ws.tmp / f"poll-{time.monotonic_ns()}-{n}.log" for n in range(len(workers))]
     started_at = time.time()
     started = time.perf_counter()
-    processes = []
+    pollers = []
     for log, extra in zip(logs, workers, strict=True):
         with log.open("wb") as out:
-            processes.append(
+            pollers.append(
                 subprocess.Popen(
-                    [harness.PYTHON, "manage.py", "poll_videos", "--once", *extra],
-                    cwd=harness.PROJECT_DIR,
+                    [paths.PYTHON, "manage.py", "poll_videos", "--once", *extra],
+                    cwd=paths.PROJECT_DIR,
                     env=ws.env(**env),
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -152,20 +156,20 @@ def measure_pass(
             )
     walls = []
     try:
-        for process in processes:
+        for process in pollers:
             process.wait(timeout=600)
             walls.append(time.perf_counter() - started)
     finally:
-        for process in processes:
-            harness.stop_process(process)
+        for process in pollers:
+            processes.stop_process(process)
     elapsed = time.perf_counter() - started
-    busy = harness.system_cpu_busy() - busy
-    poller_cpu = harness.children_cpu_seconds() - children_cpu
+    busy = processes.system_cpu_busy() - busy
+    poller_cpu = processes.children_cpu_seconds() - children_cpu
     emulator_cpu = sum(emulator_process.cpu_times()[:2]) - emulator_cpu
     after = control.stats()
 
     worker_passes = []
-    for log, process in zip(logs, processes, strict=True):
+    for log, process in zip(logs, pollers, strict=True):
         text = log.read_text(errors="replace")
         if process.returncode != 0:
             raise RuntimeError(
@@ -366,11 +370,11 @@ def report_more(result: BenchResult, passes: dict) -> None:
 def profile_pass(ws: Workspace, videos: int) -> dict:
     """One pass under cProfile, inline (--concurrency 1); where the time goes."""
     output = ws.tmp / "poller.prof"
-    args = [harness.PYTHON, "-m", "cProfile", "-o", str(output), "manage.py"]
+    args = [paths.PYTHON, "-m", "cProfile", "-o", str(output), "manage.py"]
     args += ["poll_videos", "--once", "--batch-size", str(videos), "--concurrency", "1"]
     completed = subprocess.run(
         args,
-        cwd=harness.PROJECT_DIR,
+        cwd=paths.PROJECT_DIR,
         env=ws.env(),
         capture_output=True,
         text=True,
@@ -425,7 +429,7 @@ def profile_pass(ws: Workspace, videos: int) -> dict:
 
 def _short(filename: str) -> str:
     return filename.split("site-packages/")[-1].replace(
-        str(harness.PROJECT_DIR) + "/", ""
+        str(paths.PROJECT_DIR) + "/", ""
     )
 
 
@@ -444,7 +448,7 @@ def main() -> int:
     )
     parser.add_argument("--json", help="Write the result here (used by run_all).")
     args = parser.parse_args()
-    return harness.run_benchmark(
+    return results_table.run_benchmark(
         "poller",
         lambda: run(videos=args.videos, profile=args.profile, sweep=not args.no_sweep),
         args.json,

@@ -26,9 +26,13 @@ import argparse
 import statistics
 import sys
 
-import harness
+import http_client
+import processes
 import psutil
-from harness import BenchResult, Workspace
+import results_table
+import workspace
+from results_table import BenchResult
+from workspace import Workspace
 
 EMAIL = "streamer@bench.example"
 PASSWORD = "bench-streaming-password-4711"
@@ -55,11 +59,11 @@ def run(
     *, repeat: int = 3, variant_repeat: int = 2, experiments: bool = True
 ) -> BenchResult:
     result = BenchResult("streaming")
-    result.details["background_cpu_percent"] = harness.wait_for_quiet_machine()
+    result.details["background_cpu_percent"] = processes.wait_for_quiet_machine()
     with Workspace("streaming") as ws:
         ws.create_database()
         emulator = ws.start_emulator(render_seconds=1, content_bytes="1G")
-        upstream_id = harness.emulator_create_videos(emulator, 1)[0]
+        upstream_id = workspace.emulator_create_videos(emulator, 1)[0]
         emulator.control.complete(upstream_id)
         seeded = ws.task(
             "seed-streaming",
@@ -69,7 +73,7 @@ def run(
             archived_bytes=CONTENT_BYTES,
         )
         site = ws.start_gunicorn(workers=2, threads=8, VIDEO_ARCHIVE="off")
-        session = harness.login(site.url, EMAIL, PASSWORD)
+        session = http_client.login(site.url, EMAIL, PASSWORD)
         cookie = {"Cookie": f"sessionid={session}"}
         path = f"/videos/{seeded['video_id']}/content/"
 
@@ -77,7 +81,7 @@ def run(
         warm_up(site.url + path, cookie)
 
         direct_url = f"{emulator.base_url}/videos/{upstream_id}/content"
-        auth = {"Authorization": f"Bearer {harness.API_KEY}"}
+        auth = {"Authorization": f"Bearer {workspace.API_KEY}"}
         directs = [download_checked(direct_url, auth) for _ in range(repeat)]
         runs = {
             "1m": [
@@ -92,7 +96,7 @@ def run(
             proxied_download(site, emulator, archived_url, cookie)
             for _ in range(repeat)
         ]
-        harness.stop_process(site.process)
+        processes.stop_process(site.process)
 
         names = list(VARIANTS) if experiments else ["64k"]
         for name in names:
@@ -112,7 +116,7 @@ def run(
                 )
                 for _ in range(variant_repeat)
             ]
-            harness.stop_process(variant_site.process)
+            processes.stop_process(variant_site.process)
 
     report(result, directs, runs)
     result.details["gunicorn"] = {
@@ -125,7 +129,7 @@ def run(
 
 
 def check_range(url: str, cookie: dict[str, str], result: BenchResult) -> None:
-    reply = harness.http_request(url, headers={**cookie, "Range": "bytes=100-199"})
+    reply = http_client.http_request(url, headers={**cookie, "Range": "bytes=100-199"})
     expected = bytes(range(100, 200))  # the generated body: byte i is i % 256
     ok = (
         reply.status == 206
@@ -149,11 +153,11 @@ def check_range(url: str, cookie: dict[str, str], result: BenchResult) -> None:
 def warm_up(url: str, cookie: dict[str, str]) -> None:
     """Small requests on fresh connections, so both workers have loaded the SDK."""
     for _ in range(12):
-        harness.http_request(url, headers={**cookie, "Range": "bytes=0-1023"})
+        http_client.http_request(url, headers={**cookie, "Range": "bytes=0-1023"})
 
 
-def download_checked(url: str, headers: dict[str, str]) -> harness.Download:
-    got = harness.download(url, headers)
+def download_checked(url: str, headers: dict[str, str]) -> http_client.Download:
+    got = http_client.download(url, headers)
     if got.status != 200 or got.bytes != CONTENT_BYTES:
         raise RuntimeError(f"download of {url}: status {got.status}, {got.bytes} bytes")
     if got.head != bytes(range(256)):
@@ -162,11 +166,11 @@ def download_checked(url: str, headers: dict[str, str]) -> harness.Download:
 
 
 def proxied_download(
-    site: harness.Site, emulator: harness.Emulator, url: str, cookie: dict[str, str]
+    site: workspace.Site, emulator: workspace.Emulator, url: str, cookie: dict[str, str]
 ) -> dict:
     """One full download through the site, with the workers' CPU and RSS."""
-    workers = harness.ProcessSampler(site.worker_processes(), interval=0.05).start()
-    upstream = harness.ProcessSampler(
+    workers = processes.ProcessSampler(site.worker_processes(), interval=0.05).start()
+    upstream = processes.ProcessSampler(
         [psutil.Process(emulator.process.pid)], interval=1.0
     ).start()
     try:
@@ -202,7 +206,9 @@ def _median(runs: list[dict], key: str) -> float:
 
 
 def report(
-    result: BenchResult, directs: list[harness.Download], runs: dict[str, list[dict]]
+    result: BenchResult,
+    directs: list[http_client.Download],
+    runs: dict[str, list[dict]],
 ) -> None:
     direct = statistics.median(d.mb_per_second for d in directs)
     direct_how = f"median of {len(directs)}" if len(directs) > 1 else "1 run"
@@ -300,7 +306,7 @@ def main() -> int:
     )
     parser.add_argument("--json", help="Write the result here (used by run_all).")
     args = parser.parse_args()
-    return harness.run_benchmark(
+    return results_table.run_benchmark(
         "streaming",
         lambda: run(
             repeat=args.repeat,

@@ -22,8 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import harness
-from harness import BenchResult, Row
+import databases
+import paths
+import results_table
+from results_table import BenchResult, Row
 
 BENCHMARKS = {
     # name: (module, time limit in seconds, extra arguments for --quick)
@@ -33,7 +35,7 @@ BENCHMARKS = {
     "media": ("bench_media.py", 300, ["--repeat", "1", "--no-experiment"]),
     "estimates": ("bench_estimates.py", 420, ["--quick"]),
     "nginx": ("bench_nginx.py", 300, ["--repeat", "3"]),
-    "slow_viewers": ("bench_slow_viewers.py", 300, ["--seconds", "12"]),
+    "slow_viewers": ("bench_slow_viewers.py", 420, ["--seconds", "12"]),
 }
 NO_SERVICES = {"media"}
 """Benchmarks that need neither PostgreSQL nor Redis."""
@@ -44,8 +46,8 @@ def run_one(name: str, *, quick: bool) -> tuple[BenchResult, float]:
     with tempfile.TemporaryDirectory(prefix="sora-bench-run-") as tmp:
         json_path = Path(tmp) / f"{name}.json"
         args = [
-            harness.PYTHON,
-            str(harness.BENCH_DIR / script),
+            paths.PYTHON,
+            str(paths.BENCH_DIR / script),
             "--json",
             str(json_path),
         ]
@@ -53,7 +55,7 @@ def run_one(name: str, *, quick: bool) -> tuple[BenchResult, float]:
             args += quick_args
         print(f"== {name}: {' '.join(args[1:])}", flush=True)
         started = time.monotonic()
-        process = subprocess.Popen(args, cwd=harness.PROJECT_DIR)
+        process = subprocess.Popen(args, cwd=paths.PROJECT_DIR)
         try:
             process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
@@ -97,7 +99,7 @@ def stop_benchmark(process: subprocess.Popen, *, grace: float = 0) -> None:
 def write_results(
     machine: dict, results: list[BenchResult], durations: dict[str, float]
 ) -> Path:
-    harness.RESULTS_DIR.mkdir(exist_ok=True)
+    paths.RESULTS_DIR.mkdir(exist_ok=True)
     rows: list[Row] = []
     for result in results:
         rows += result.rows
@@ -113,9 +115,9 @@ def write_results(
     lines = [
         "# Sora Studio benchmarks",
         "",
-        harness.machine_line(machine),
+        results_table.machine_line(machine),
         "",
-        harness.markdown_table(rows),
+        results_table.markdown_table(rows),
         "",
         f"**{met} of {len(targets)} targets met.**"
         + (f" Missed: {'; '.join(missed)}." if missed else ""),
@@ -132,9 +134,9 @@ def write_results(
         ),
         "",
     ]
-    markdown = harness.RESULTS_DIR / "latest.md"
+    markdown = paths.RESULTS_DIR / "latest.md"
     markdown.write_text("\n".join(lines))
-    (harness.RESULTS_DIR / "latest.json").write_text(
+    (paths.RESULTS_DIR / "latest.json").write_text(
         json.dumps(
             {
                 "machine": machine,
@@ -175,15 +177,15 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     if set(names) - NO_SERVICES:
         try:
-            harness.check_services()
+            databases.check_services()
         except RuntimeError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        dropped = harness.drop_stale_databases()
+        dropped = databases.drop_stale_databases()
         if dropped:
             print(f"dropped databases left by killed runs: {', '.join(dropped)}")
-    machine = harness.machine_info()
-    print(harness.machine_line(machine), flush=True)
+    machine = results_table.machine_info()
+    print(results_table.machine_line(machine), flush=True)
 
     results, durations = [], {}
     for name in names:

@@ -3,7 +3,7 @@
 `python bench/tasks.py NAME '{"json": "params"}'` sets Django up against the database in
 DATABASE_URL, does one job (seed rows, count queries, reset the poller's due times) and
 prints its answer as one JSON line. The same as a `manage.py shell -c` script, but as a
-module that ruff checks; `harness.Workspace.task` runs it.
+module that ruff checks; `workspace.Workspace.task` runs it.
 """
 
 import cProfile
@@ -24,12 +24,15 @@ django.setup()
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
+from videos import storage_urls
 from videos.models import Video
 
 Status = Video.Status
@@ -108,6 +111,32 @@ def seed_streaming(
         archived_at=now,
     )
     return {"video_id": str(proxied.pk), "archived_video_id": str(archived.pk)}
+
+
+def store_archive(*, video_id: str) -> dict:
+    """Put an archived video's file (from `seed_streaming`) into the default storage.
+
+    Run with STORAGE_BACKEND/STORAGE_OPTIONS naming a bucket: the file goes there under
+    the name the row already has, so the same row is served from MEDIA_ROOT or from the
+    bucket depending only on the settings of the process serving it. Creates the bucket
+    when it is missing (a fresh moto server has none).
+    """
+    video = Video.objects.get(pk=video_id)
+    name = video.archived_video.name
+    if storage_urls.is_object_storage(default_storage):
+        bucket = default_storage.bucket
+        if bucket.creation_date is None:
+            bucket.create()
+    with (Path(settings.MEDIA_ROOT) / name).open("rb") as source:
+        stored = default_storage.save(name, File(source, name=name))
+    size = default_storage.size(stored)
+    if stored != name or size != video.archive_size:
+        raise RuntimeError(f"stored {stored!r} ({size} bytes), wanted {name!r}")
+    return {
+        "name": stored,
+        "bytes": size,
+        "backend": settings.STORAGES["default"]["BACKEND"],
+    }
 
 
 def seed_pages(*, email: str, password: str, users: int) -> dict:
@@ -296,6 +325,7 @@ def seed_poller(*, email: str, ids_file: str) -> dict:
 
 TASKS = {
     "seed-streaming": seed_streaming,
+    "store-archive": store_archive,
     "seed-pages": seed_pages,
     "count-list-queries": count_list_queries,
     "profile-list-page": profile_list_page,
