@@ -5,6 +5,9 @@ Banning is `is_active = False`: Django's and allauth's backends then refuse the 
 running are left to finish; they were paid for.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -26,8 +29,25 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
-from accounts.models import User
+from accounts.models import AuthenticatedHttpRequest, User
 from videos.models import UsageCharge, Video
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class UsageAnnotations(TypedDict):
+    """What with_usage adds to each user."""
+
+    video_count: int
+    videos_generated: int
+    seconds_generated: int
+
+
+# A user as the admin's queryset gives them (django-stubs-ext is a development tool,
+# so the alias exists for the type checker only).
+if TYPE_CHECKING:
+    UserWithUsage = WithAnnotations[User, UsageAnnotations]
 
 
 def with_usage(users: QuerySet[User]) -> QuerySet[User]:
@@ -74,7 +94,7 @@ REGEX_LOOKUPS = {"regex", "iregex"}
 NOT_AN_ID = "“{value}” is not the id of any {name}: select them on the list instead."
 
 
-class HostileQueryGuard:
+class HostileQueryGuard(admin.ModelAdmin):
     """A ModelAdmin mixin for query strings Django's admin would answer with a 500.
 
     A NUL anywhere in a changelist's query is a 400, said plainly: searches and
@@ -101,7 +121,7 @@ class HostileQueryGuard:
         return super().get_object(request, object_id, from_field or None)
 
     def response_action(
-        self, request: HttpRequest, queryset: QuerySet, *args, **kwargs
+        self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any
     ) -> HttpResponse | None:
         """Selected ids that cannot be ids are a 400 (Django filtered by them: a 500)."""
         pk = self.model._meta.pk
@@ -118,7 +138,7 @@ class HostileQueryGuard:
         return super().response_action(request, queryset, *args, **kwargs)
 
     def changelist_view(
-        self, request: HttpRequest, extra_context: dict | None = None
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
             return HttpResponseBadRequest(
@@ -127,7 +147,9 @@ class HostileQueryGuard:
         return super().changelist_view(request, extra_context)
 
 
-def log_changes(request: HttpRequest, objects: list[Model], message: str) -> None:
+def log_changes(
+    request: AuthenticatedHttpRequest, objects: Sequence[Model], message: str
+) -> None:
     """Record a bulk action in the admin's history: who banned or hid what stays on
     record (bulk actions bypass the change form, which would otherwise log it)."""
     if objects:
@@ -202,21 +224,23 @@ class UserAdmin(HostileQueryGuard, DjangoUserAdmin):
         return with_usage(super().get_queryset(request))
 
     @admin.display(description="Videos", ordering="video_count")
-    def videos_link(self, user: User) -> str:
+    def videos_link(self, user: "UserWithUsage") -> str:
         """The user's videos in the videos admin: all of them, hidden and failed too."""
         url = reverse("admin:videos_video_changelist") + f"?user={user.pk}"
         return format_html('<a href="{}">{}</a>', url, user.video_count)
 
     @admin.display(description="Videos generated", ordering="videos_generated")
-    def videos_generated(self, user: User) -> int:
+    def videos_generated(self, user: "UserWithUsage") -> int:
         return user.videos_generated
 
     @admin.display(description="Seconds generated", ordering="seconds_generated")
-    def seconds_generated(self, user: User) -> int:
+    def seconds_generated(self, user: "UserWithUsage") -> int:
         return user.seconds_generated
 
     @admin.action(description="Deactivate (ban) selected users", permissions=["change"])
-    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def deactivate(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]
+    ) -> None:
         if queryset.filter(pk=request.user.pk).exists():
             # Banning yourself would lock the only person who can undo it out of here.
             self.message_user(
@@ -235,7 +259,9 @@ class UserAdmin(HostileQueryGuard, DjangoUserAdmin):
         )
 
     @admin.action(description="Reactivate selected users", permissions=["change"])
-    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def reactivate(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]
+    ) -> None:
         restored = list(queryset.filter(is_active=False))
         count = User.objects.filter(pk__in=[u.pk for u in restored]).update(
             is_active=True

@@ -33,6 +33,9 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
     """allauth's password reset, never sent for an account through an address that
     account has not verified (it would mail its owner a link into someone else's)."""
 
+    # Set by allauth's clean_email: the accounts the address could reset.
+    users: list[User]
+
     def clean_email(self) -> str:
         email = super().clean_email()
         self.users = [

@@ -54,7 +54,9 @@ def admin_access(request: HttpRequest) -> AdminAccess:
         access = AdminAccess.NEEDS_STEP
     else:
         access = AdminAccess.OPEN
-    request._sora_admin_access = access
+    # Kept on the request itself (read back with getattr above), so it lives as long
+    # as the request and no longer, as Django caches request.user.
+    request._sora_admin_access = access  # type: ignore[attr-defined]  # a per-request cache
     return access
 
 

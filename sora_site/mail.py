@@ -14,10 +14,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.mail import EmailMessage, InvalidMailer
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import slugify
 
 _SLUG_LENGTH = 50
@@ -26,10 +28,16 @@ _SLUG_LENGTH = 50
 class FolderEmailBackend(BaseEmailBackend):
     """Write each email to `<directory>/<time>-<subject>.txt`, decoded, and say so."""
 
-    def __init__(self, *, directory: str | os.PathLike | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        *,
+        directory: str | os.PathLike[str] | None = None,
+        alias: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(alias=alias, **kwargs)
         if not directory:
-            raise InvalidMailer("OPTIONS must define 'directory'.", alias=self.alias)
+            raise InvalidMailer("OPTIONS must define 'directory'.", alias=alias)
         self.directory = Path(directory)
         self._lock = threading.Lock()
 
@@ -64,7 +72,8 @@ class FolderEmailBackend(BaseEmailBackend):
 def headers(message: EmailMessage) -> list[tuple[str, str]]:
     """The headers a person checks, in the order a mail client shows them."""
     found = [
-        ("Subject", message.subject),
+        # str(): Django's types allow a lazy subject; a missing one stays empty.
+        ("Subject", str(message.subject or "")),
         ("From", message.from_email),
         ("To", ", ".join(message.to)),
         ("Cc", ", ".join(message.cc)),
@@ -75,9 +84,9 @@ def headers(message: EmailMessage) -> list[tuple[str, str]]:
     return [(name, value) for name, value in found if value]
 
 
-def subject_slug(subject: str) -> str:
+def subject_slug(subject: str | Promise | None) -> str:
     """A file-name-safe piece of the subject, so a folder listing says what is what."""
-    slug = slugify(re.sub(r"^\[[^\]]*\]\s*", "", subject or ""))
+    slug = slugify(re.sub(r"^\[[^\]]*\]\s*", "", str(subject or "")))
     return slug[:_SLUG_LENGTH].rstrip("-") or "email"
 
 

@@ -13,11 +13,12 @@ See docs/ARCHITECTURE.md ("The list page").
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable
 from enum import Enum
 from functools import cache as once
 
 from django.core.cache import cache
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,9 +30,11 @@ CARD_SECONDS = 24 * 60 * 60
 """How long a card stays cached: a day of a video nobody looks at costs one render."""
 
 
-def render_cards(videos: Sequence[Video]) -> list[SafeString]:
+def render_cards(videos: Iterable[Video]) -> list[SafeString]:
     """The cards of these videos, in order: cached ones from one cache read, the rest
     rendered (and cached unless they are running)."""
+    # Read twice below; a page's object_list makes one query either way.
+    videos = list(videos)
     keys = {video.pk: card_key(video) for video in videos if not video.is_live}
     cached = cache.get_many(list(keys.values())) if keys else {}
     cards, fresh = [], {}
@@ -81,5 +84,9 @@ def _plain(value: object) -> object:
 @once
 def _template_version() -> str:
     """The list template's source, hashed: a deploy that changes it changes every key."""
-    source = get_template("videos/list.html").template.source
+    loaded = get_template("videos/list.html")
+    # Django's template engine (settings.TEMPLATES): its wrapper holds the source.
+    if not isinstance(loaded, DjangoTemplate):
+        raise TypeError(f"videos/list.html is not a Django template: {loaded!r}")
+    source = loaded.template.source
     return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()

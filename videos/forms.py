@@ -2,6 +2,7 @@
 
 import unicodedata
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -97,15 +98,17 @@ class VideoForm(FormTokenMixin):
         widget=forms.FileInput(attrs={"accept": ",".join(REFERENCE_FORMATS.values())}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The uploaded reference image's width and height, once it has been read.
+        self.reference_size: tuple[int, int] | None = None
         models = profiles.models()
-        self.fields["model"].choices = [(m, m) for m in models]
+        self._choice_field("model").choices = [(m, m) for m in models]
         self.fields["model"].initial = models[0] if models else None
-        self.fields["size"].choices = [
+        self._choice_field("size").choices = [
             (size, size_label(size)) for size in profiles.all_sizes()
         ]
-        self.fields["seconds"].choices = [
+        self._choice_field("seconds").choices = [
             (s, f"{s} seconds") for s in profiles.all_seconds()
         ]
         self.fields["seconds"].initial = min(profiles.all_seconds(), default=None)
@@ -115,6 +118,13 @@ class VideoForm(FormTokenMixin):
         # bound field, made above to read the chosen model, gets the text too.
         description = model_description(chosen)
         self.fields["model"].help_text = self["model"].help_text = description
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        """This form's own copy of a choice field, whose choices come from the hosts."""
+        field = self.fields[name]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"{name} is a {type(field).__name__}, not a ChoiceField")
+        return field
 
     def chosen_profile(self) -> profiles.ModelProfile:
         """The profile of the model the form shows as chosen (for the cost panel)."""
@@ -181,14 +191,16 @@ class VideoForm(FormTokenMixin):
             with Image.open(upload) as image:
                 image_format = image.format
                 image.verify()
-                upload.image_size = image.size
+                self.reference_size = image.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise forms.ValidationError(REFERENCE_UNREADABLE) from error
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             # Pillow refuses (or, where warnings are errors, warns about) a header
             # that claims a huge image: a few bytes that would decode to gigabytes.
+            # It does so only while MAX_IMAGE_PIXELS is set (None turns it off).
+            limit = (Image.MAX_IMAGE_PIXELS or 0) // 10**6
             raise forms.ValidationError(
-                REFERENCE_TOO_MANY_PIXELS.format(limit=Image.MAX_IMAGE_PIXELS // 10**6)
+                REFERENCE_TOO_MANY_PIXELS.format(limit=limit)
             ) from error
         finally:
             upload.seek(0)
@@ -200,8 +212,9 @@ class VideoForm(FormTokenMixin):
         upload.content_type = REFERENCE_FORMATS[image_format]
         return upload
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns
         model, size, seconds = (cleaned.get(k) for k in ("model", "size", "seconds"))
         upload = cleaned.get("input_reference")
         if not model:
@@ -263,10 +276,11 @@ class VideoForm(FormTokenMixin):
                 f"{profile.name} makes videos from the prompt alone and takes no "
                 "reference image; remove it or choose another model.",
             )
-        elif upload is not None and size:
+        elif upload is not None and size and self.reference_size is not None:
+            # reference_size: set by clean_input_reference, which passed this upload.
             expected = profiles.dimensions(size)
-            if upload.image_size != expected:
-                width, height = upload.image_size
+            if self.reference_size != expected:
+                width, height = self.reference_size
                 self.add_error(
                     "input_reference",
                     REFERENCE_WRONG_SIZE.format(

@@ -193,13 +193,14 @@ def encode_clip(
             "x264-params": f"keyint={2 * fps}:min-keyint={2 * fps}:scenecut=0",
         }
         audio = output.add_stream("aac", rate=48000)
-        for frame in _test_source(pattern, seconds):
+        for frame in _test_source(pattern, seconds, av.VideoFrame):
             # The pattern marks every frame as an I-frame, which x264 would obey.
             frame.pict_type = av.video.frame.PictureType.NONE
             output.mux(video.encode(frame))
         output.mux(video.encode(None))
-        for frame in _test_source("sine=frequency=440:sample_rate=48000", seconds):
-            output.mux(audio.encode(frame))
+        sine = "sine=frequency=440:sample_rate=48000"
+        for audio_frame in _test_source(sine, seconds, av.AudioFrame):
+            output.mux(audio.encode(audio_frame))
         output.mux(audio.encode(None))
     partial.replace(path)
 
@@ -285,10 +286,13 @@ def _webp(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _test_source(description: str, seconds: float) -> Iterator[av.frame.Frame]:
+def _test_source[FrameT: (av.VideoFrame, av.AudioFrame)](
+    description: str, seconds: float, kind: type[FrameT]
+) -> Iterator[FrameT]:
     """Frames from a chain of FFmpeg filters that starts with a generator, for `seconds`.
 
-    `description` is `generator=options[,filter=options…]`, as on FFmpeg's command line.
+    `description` is `generator=options[,filter=options…]`, as on FFmpeg's command line;
+    `kind` is the frames it makes (video, or audio for `sine`), checked as they come.
     """
     generator, *filters = description.split(",")
     name, _, arguments = generator.partition("=")
@@ -305,9 +309,12 @@ def _test_source(description: str, seconds: float) -> Iterator[av.frame.Frame]:
     graph.configure()
     while True:
         try:
-            yield chain[-1].pull()
+            frame = chain[-1].pull()
         except (av.error.EOFError, av.error.BlockingIOError):
             return
+        if not isinstance(frame, kind):
+            raise TypeError(f"{description} made {type(frame).__name__}s")
+        yield frame
 
 
 def _reason(error: Exception) -> str:

@@ -18,6 +18,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse
 
+from videos.storage_urls import stored_name
+
 
 def accel_redirect(stored: FieldFile) -> HttpResponse | None:
     """An `X-Accel-Redirect` response for this file, or None to serve it ourselves.
@@ -29,10 +31,11 @@ def accel_redirect(stored: FieldFile) -> HttpResponse | None:
     prefix = settings.MEDIA_ACCEL_REDIRECT_PREFIX
     if not prefix or not isinstance(stored.storage, FileSystemStorage):
         return None
+    name = stored_name(stored)
     response = HttpResponse()
     # nginx decodes the header's URI, so names are sent percent-encoded.
-    response["X-Accel-Redirect"] = prefix + quote(stored.name)
+    response["X-Accel-Redirect"] = prefix + quote(name)
     response["Content-Type"] = (
-        mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
+        mimetypes.guess_type(name)[0] or "application/octet-stream"
     )
     return response

@@ -42,6 +42,18 @@ def is_object_storage(storage: Storage) -> bool:
     return isinstance(storage, S3Storage)  # default_storage's proxy passes this on
 
 
+def stored_name(field: FieldFile) -> str:
+    """The name of the file a field holds (a field that is true holds one).
+
+    ValueError for an empty field, as Django's own FieldFile.size and .url raise.
+    """
+    if not field.name:
+        raise ValueError(
+            f"The '{field.field.name}' attribute has no file associated with it."
+        )
+    return field.name
+
+
 def open_for_reading(storage: Storage, name: str) -> IO[bytes]:
     """A binary file of the stored `name` that never holds more than a buffer of it.
 
@@ -51,7 +63,8 @@ def open_for_reading(storage: Storage, name: str) -> IO[bytes]:
         return storage.open(name, "rb")
     # S3File checks the object exists (HEAD) and knows its length; its own read
     # (a full download) is never called.
-    stored = storage.open(name, "rb")
+    # django-storages is untyped: its S3File holds the boto3 Object as `obj`.
+    stored: Any = storage.open(name, "rb")
     return io.BufferedReader(
         RangedObjectReader(stored.obj, stored.obj.content_length),
         buffer_size=READ_BUFFER_SIZE,
@@ -131,15 +144,18 @@ def redirect_to_storage(
     seconds = settings.STORAGE_PRESIGNED_SECONDS
     if seconds <= 0 or not is_object_storage(field.storage):
         return None
+    name = stored_name(field)
     parameters = {
-        "ResponseContentType": mimetypes.guess_type(field.name)[0]
+        "ResponseContentType": mimetypes.guess_type(name)[0]
         or "application/octet-stream"
     }
     if download_name:
         parameters["ResponseContentDisposition"] = content_disposition_header(
             as_attachment=True, filename=download_name
         )
-    url = field.storage.url(field.name, parameters=parameters, expire=seconds)
+    # S3Storage.url (django-storages, untyped) signs with these; Storage.url has neither.
+    storage: Any = field.storage
+    url = storage.url(name, parameters=parameters, expire=seconds)
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = REDIRECT_CACHE
     return response

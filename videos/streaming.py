@@ -22,6 +22,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseNotModified,
     StreamingHttpResponse,
 )
@@ -55,7 +56,7 @@ def viewable_video(request: HttpRequest, pk: uuid.UUID) -> Video:
 
 
 @require_http_methods(["GET", "HEAD"])
-def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
     video = viewable_video(request, pk)
     variant = request.GET.get("variant", "video")
     if variant == REFERENCE_VARIANT:
@@ -79,9 +80,14 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             message="The copy we kept of this video turned out not to be a playable "
             "video. An administrator has been told.",
         )
-    archived = getattr(video, ARCHIVED_FIELDS[variant])
-    if archived and variant != "video" and not archive.is_image_name(archived.name):
+    archived: FieldFile | None = getattr(video, ARCHIVED_FIELDS[variant])
+    if (
+        archived
+        and variant != "video"
+        and not archive.is_image_name(storage_urls.stored_name(archived))
+    ):
         archived = None  # kept before images were checked: never serve it as one
+    response: HttpResponseBase
     if archived:
         # Object storage serves the bytes itself, through a short-lived signed URL.
         download = variant == "video" and request.GET.get("download")
@@ -99,10 +105,10 @@ def video_content(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return response
 
 
-def serve_reference(video: Video) -> HttpResponse:
+def serve_reference(video: Video) -> HttpResponseBase:
     """The uploaded reference image (checked to be one when it was uploaded)."""
     stored = video.input_reference
-    if not stored or not archive.is_image_name(stored.name):
+    if not stored.name or not archive.is_image_name(stored.name):
         raise Http404("This video was made without a reference image.")
     if offloaded := offload.accel_redirect(stored):
         offloaded["Cache-Control"] = IMAGE_CACHE
@@ -120,17 +126,20 @@ def serve_reference(video: Video) -> HttpResponse:
 
 def serve_archived(
     request: HttpRequest, video: Video, archived: FieldFile, variant: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Our own copy, with conditional GET and single-range requests (or nginx's)."""
     if offloaded := offload.accel_redirect(archived):
         return offloaded
     size = archived.size
+    file_name = storage_urls.stored_name(archived)
+    assert video.archived_at is not None, "archived files are saved with archived_at"
     etag = f'"{video.archive_sha256[:20] or video.pk.hex}-{variant}-{size}"'
     validators = {
         "ETag": etag,
         "Last-Modified": http_date(video.archived_at.timestamp()),
         "Accept-Ranges": "bytes",
     }
+    response: HttpResponseBase
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
         for name, value in validators.items():
@@ -146,16 +155,16 @@ def serve_archived(
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    content_type = mimetypes.guess_type(archived.name)[0] or "application/octet-stream"
+    content_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
     if request.method == "HEAD":
         response = HttpResponse(status=206 if byte_range else 200)
     elif byte_range is None:
         # FileResponse lets the server use wsgi.file_wrapper (sendfile where it can).
         response = FileResponse(
-            storage_urls.open_for_reading(archived.storage, archived.name)
+            storage_urls.open_for_reading(archived.storage, file_name)
         )
     else:
-        handle = storage_urls.open_for_reading(archived.storage, archived.name)
+        handle = storage_urls.open_for_reading(archived.storage, file_name)
         handle.seek(byte_range.start)
         response = StreamingHttpResponse(
             _read_exactly(handle, byte_range.length), status=206
@@ -181,11 +190,14 @@ def _read_exactly(handle: IO[bytes], length: int) -> Iterator[bytes]:
         handle.close()
 
 
-def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResponse:
+def proxy_upstream(
+    request: HttpRequest, video: Video, variant: str
+) -> HttpResponseBase:
     """Relay the upstream's asset: status, the headers a player needs, then the bytes."""
     profile = video.host_profile
     if variant != "video" and not profile.variants:
         raise Http404(f"{sora.host_name()} makes no {variant} for this video.")
+    assert video.openai_video_id, "a completed video has its host's id"
     try:
         stream = sora.open_content(
             video.openai_video_id,
@@ -208,6 +220,7 @@ def proxy_upstream(request: HttpRequest, video: Video, variant: str) -> HttpResp
         image_type = _verified_image_type(stream)
         if image_type is None:
             raise Http404(f"{sora.host_name()} sent no image for this {variant}.")
+    response: HttpResponseBase
     if request.method == "HEAD":
         stream.close()
         response = HttpResponse(status=stream.status_code)

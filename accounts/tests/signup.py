@@ -8,7 +8,9 @@ from django.test import Client
 
 def confirmation_path(message: mail.EmailMessage) -> str:
     """The confirm-email link of a message, as a path on this site."""
-    [link] = re.findall(r"https?://\S+/accounts/confirm-email/\S+", message.body)
+    # str(): a message's body may be a lazy string in Django's types; sent ones are text.
+    body = str(message.body)
+    [link] = re.findall(r"https?://\S+/accounts/confirm-email/\S+", body)
     return re.sub(r"^https?://[^/]+", "", link)
 
 

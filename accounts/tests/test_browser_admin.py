@@ -7,7 +7,7 @@ side of the person it affects.
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Response, expect
 
 from accounts.tests.fixtures import log_in_at_the_admin, set_up_authenticator_app
 
@@ -28,7 +28,7 @@ def run_action(page, search: str, action: str) -> None:
 
 def test_admin_hides_a_video_and_bans_its_owner(
     pages, make_user, staff_user, completed_video
-):
+) -> None:
     owner = make_user(name="Kite Flyer")
     completed_video(owner, prompt="A red kite over the dunes", size="720x1280")
 
@@ -42,14 +42,12 @@ def test_admin_hides_a_video_and_bans_its_owner(
     pages.allow(r"/admin/.*: Failed to load resource: .* status of 404")
     admin = pages.new()
     missing: list[str] = []
-    admin.on(
-        "response",
-        lambda response: (
-            response.status == 404
-            and not response.url.endswith("/favicon.ico")
-            and missing.append(response.url)
-        ),
-    )
+
+    def note_missing(response: Response) -> None:
+        if response.status == 404 and not response.url.endswith("/favicon.ico"):
+            missing.append(response.url)
+
+    admin.on("response", note_missing)
     # The admin sends them to the site's login, and, as they have no authenticator
     # app yet, to set one up before it opens.
     log_in_at_the_admin(admin, staff_user)

@@ -54,6 +54,7 @@ def recovery_codes(client) -> list[str]:
 
 def codes_on(page: str) -> list[str]:
     box = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.DOTALL)
+    assert box is not None, "no recovery codes on the page"
     return box.group(1).split()
 
 

@@ -25,6 +25,7 @@ def redis_is_up() -> bool:
 def request(base: str, method: str, path: str, *, body=None, cookies=None):
     """One request on a fresh connection, so the kernel may hand it to any worker."""
     url = urlsplit(base)
+    assert url.hostname, f"no host in {base}"
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())}
     if body is not None:

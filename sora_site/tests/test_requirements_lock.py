@@ -10,6 +10,7 @@ whether a lock is exactly what pip-compile would write now needs the package ind
 import ast
 import importlib.metadata
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ DEV_ONLY = {
     "playwright",
     "hypothesis",
     "ruff",
+    "mypy",
+    "django-stubs",
+    "django-stubs-ext",
+    "types-psutil",
+    "types-tqdm",
+    "boto3-stubs",
     "honcho",
     "pip-tools",
 }
@@ -48,7 +55,7 @@ def input_requirements(name: str) -> list[Requirement]:
 def locked(name: str) -> dict[str, tuple[str, list[str]]]:
     """A lock's packages: canonical name -> (the line's specifier, its hashes)."""
     text = (PROJECT_DIR / f"{name}.txt").read_text().replace("\\\n", " ")
-    packages = {}
+    packages: dict[str, tuple[str, list[str]]] = {}
     for line in text.splitlines():
         line = line.split(" #", 1)[0].strip()
         if not line or line.startswith(("#", "-")):
@@ -130,14 +137,36 @@ def test_the_virtualenv_runs_what_is_locked(name):
 
 
 def third_party_imports(path: Path) -> set[str]:
-    """Top-level names of the modules a file imports, other than ours and the stdlib."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    """Top-level names of the modules a file imports at run time, other than ours and
+    the stdlib (imports under `if TYPE_CHECKING:` are the type checker's alone)."""
+    names: set[str] = set()
+    for node in runtime_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name.partition(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module.partition(".")[0])
     return names - set(sys.stdlib_module_names) - FIRST_PARTY
+
+
+def runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of the tree, except the bodies of `if TYPE_CHECKING:` (never run);
+    their `else:` branches run, so they are kept."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, ast.If) and is_type_checking(node.test):
+            pending.extend(node.orelse)
+            pending.append(node.test)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    """`TYPE_CHECKING` or `typing.TYPE_CHECKING`."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
 def test_everything_the_product_imports_is_in_the_production_lock():
@@ -157,3 +186,24 @@ def test_everything_the_product_imports_is_in_the_production_lock():
                         distributions
                     )
     assert not missing, f"imported at run time, not in requirements.in: {missing}"
+
+
+def test_only_imports_made_at_run_time_count(tmp_path):
+    """Type-only imports (django_stubs_ext in accounts/admin.py) need no production
+    package; an `else:` beside them, or any other import, does."""
+    module = tmp_path / "module.py"
+    module.write_text(
+        "import typing\n"
+        "from typing import TYPE_CHECKING\n"
+        "import requests\n"
+        "if TYPE_CHECKING:\n"
+        "    from django_stubs_ext import WithAnnotations\n"
+        "    import mypy\n"
+        "else:\n"
+        "    import yaml\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    import boto3\n"
+        "def f():\n"
+        "    import tqdm\n"
+    )
+    assert third_party_imports(module) == {"requests", "yaml", "tqdm"}

@@ -37,6 +37,12 @@ class Route:
     def is_api(self) -> bool:
         return self.counted_as is not None
 
+    def stats_key(self, method: str) -> str:
+        """The stats key of one of an API route's methods (control routes have none)."""
+        if self.counted_as is None:
+            raise ValueError(f"{self.pattern} is a control route: it is not counted")
+        return self.counted_as[method]
+
     def params(self, path: str) -> list[str]:
         pattern_parts = self.pattern.strip("/").split("/")
         path_parts = path.strip("/").split("/")
@@ -174,7 +180,7 @@ class Emulator:
                 raise fault.error()
             if authenticate:
                 self._authenticate(request)
-            key = route.counted_as[request.method]
+            key = route.stats_key(request.method)
             handler = host.handlers.get(key) or route.handlers[request.method]
             response = handler(self, request, *params)
         except ApiError as error:
@@ -192,7 +198,7 @@ class Emulator:
         )
 
     def _count(self, route: Route, method: str, params: list[str]) -> None:
-        key = route.counted_as[method]
+        key = route.stats_key(method)
         self.stats.count_request(key)
         if key == "GET /v1/videos/{id}":
             self.stats.count_retrieve(params[0])
@@ -214,7 +220,7 @@ def _resolve(method: str, path: str, host: Host) -> Route:
         methods = [
             m
             for m in route.handlers
-            if not route.is_api or route.counted_as[m] not in host.missing_routes
+            if not route.is_api or route.stats_key(m) not in host.missing_routes
         ]
         if methods and path_matches(route.pattern, path):
             if method not in methods:

@@ -154,13 +154,15 @@ class ClipCache:
                 self.encodes += 1
         if variant == "video":
             return CachedFile(clip, encoded)
+        make: Callable[[Path], bytes]
         if variant == "thumbnail":
             make = media.make_poster
         elif variant == "spritesheet":
 
-            def make(source: Path) -> bytes:
+            def spritesheet_image(source: Path) -> bytes:
                 return media.make_spritesheet(source).image
 
+            make = spritesheet_image
         else:
             raise ValueError(f"unknown variant {variant!r}")
         picture = self.path(variant, spec)

@@ -196,7 +196,7 @@ class LiteLLMGateway(_FastAPIHost):
     ) -> Response:
         try:
             self._authenticate(app, request)
-            relay = self._relay(app, route.counted_as[request.method], request, params)
+            relay = self._relay(app, route.stats_key(request.method), request, params)
         except ApiError as error:
             return _versioned(self.render_error(error))
         retries = _num_retries(request)
@@ -211,10 +211,10 @@ class LiteLLMGateway(_FastAPIHost):
             attempt += 1
         if lost or answer.status >= 400:
             text = LOST_ANSWER if lost else answer.body.decode()
-            error = wrapped_error(
+            wrapped = wrapped_error(
                 500 if lost else answer.status, text, relay.provider, relay.model_group
             )
-            return _versioned(self.render_error(error))
+            return _versioned(self.render_error(wrapped))
         response = relay.answer(answer)
         response.cut = answer.cut
         if response.asset is not None:

@@ -61,9 +61,9 @@ def _parse_part(chunk: bytes) -> Part | None:
         raw_headers, data = b"", rest[2:]
     headers = Message()
     for line in raw_headers.decode("utf-8", errors="replace").split("\r\n"):
-        name, colon, value = line.partition(":")
+        field, colon, value = line.partition(":")
         if colon:
-            headers[name.strip()] = value.strip()
+            headers[field.strip()] = value.strip()
     name = headers.get_param("name", header="content-disposition")
     if not isinstance(name, str):
         return None

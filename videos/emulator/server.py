@@ -157,7 +157,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return body
 
     def _read_chunked_body(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         total = 0
         while True:
             line = self.rfile.readline(1024)
@@ -265,7 +265,9 @@ class _HTTPServer(ThreadingHTTPServer):
         # HTTPServer.server_bind looks up the host's FQDN, which can stall on DNS;
         # nothing here needs it.
         socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
+        # The bound socket's own address (TCPServer.server_bind stores it as
+        # server_address, whose declared type also allows the bytes a caller may pass).
+        host, port = self.socket.getsockname()[:2]
         self.server_name, self.server_port = host, port
 
     def track(self, connection: socket.socket) -> None:

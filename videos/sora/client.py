@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypeGuard
 
 import openai
 from django.conf import settings
@@ -38,7 +38,8 @@ warnings.filterwarnings(
     module=r"(videos\.sora\.client|openai\._response|openai\._legacy_response)$",
 )
 
-CONTENT_VARIANTS = ("video", "thumbnail", "spritesheet")
+ContentVariant = Literal["video", "thumbnail", "spritesheet"]
+CONTENT_VARIANTS: tuple[ContentVariant, ...] = ("video", "thumbnail", "spritesheet")
 
 NO_GATEWAY_RETRIES = {"x-litellm-num-retries": "0"}
 """Asks LiteLLM not to retry a create itself (it would pay twice); others ignore it."""
@@ -88,8 +89,10 @@ def submit_video(
         video = _client_without_retries().videos.create(
             prompt=prompt,
             model=model,
-            size=size,
-            seconds=str(seconds),
+            # Other hosts take sizes and durations beyond the SDK's OpenAI-only
+            # Literals (docs/hosts.md); the profile checked them before this call.
+            size=size,  # type: ignore[arg-type]  # a host's size, not only OpenAI's
+            seconds=str(seconds),  # type: ignore[arg-type]  # likewise its durations
             extra_headers=NO_GATEWAY_RETRIES,
             **extra,
         )
@@ -185,7 +188,7 @@ def open_content(
     `Range` is sent only to hosts that honour it. The first byte may take long (a
     gateway buffers the whole file first), hence the separate content timeout.
     """
-    if variant not in CONTENT_VARIANTS:
+    if not _is_content_variant(variant):
         raise ValueError(f"Unknown content variant {variant!r}")
     headers = {}
     if range_header and profile_for(model).range:
@@ -203,6 +206,11 @@ def open_content(
     except openai.APIError as error:
         raise classify(error, missing_is_gone=True) from error
     return ContentStream(manager, response)
+
+
+def _is_content_variant(variant: str) -> TypeGuard[ContentVariant]:
+    """Whether the name is an asset the Videos API serves (the SDK takes only those)."""
+    return variant in CONTENT_VARIANTS
 
 
 def moderate_prompt(prompt: str) -> Moderation:

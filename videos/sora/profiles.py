@@ -55,7 +55,7 @@ class ModelProfile:
     ) -> tuple[int, ...]:
         """The lengths this model makes at `size` (and with a reference image)."""
         allowed = self.seconds
-        if size in self.seconds_by_size:
+        if size is not None and size in self.seconds_by_size:
             allowed = tuple(s for s in allowed if s in self.seconds_by_size[size])
         if with_reference and self.seconds_with_reference:
             allowed = tuple(s for s in allowed if s in self.seconds_with_reference)

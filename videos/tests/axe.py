@@ -243,7 +243,10 @@ def _channels(color: str) -> tuple[float, float, float, float] | None:
         return None
     if len(values) == 3:
         values.append(1.0)
-    return tuple(values[:4]) if len(values) >= 4 else None
+    if len(values) < 4:
+        return None
+    red, green, blue, alpha = values[:4]
+    return red, green, blue, alpha
 
 
 def _luminance(red: float, green: float, blue: float) -> float:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, ViewportSize
 
 from accounts.tests.fixtures import PASSWORD
 from videos.tests.processes import manage, process_env
@@ -39,8 +40,8 @@ SKIP_REASON = (
     "`apt-get update && apt-get install -y chromium` (Debian's package)"
 )
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Reported from inside the page: init scripts are exempt from the page's CSP, and the
 # event names the directive and the source, which the console message may not.
@@ -57,7 +58,7 @@ document.addEventListener("securitypolicyviolation", function (event) {
 class Pages:
     """Opens pages on the live server and keeps what went wrong in any of them."""
 
-    chromium: object
+    chromium: Browser
     base_url: str
     errors: list[str] = field(default_factory=list)
     allowed: list[re.Pattern] = field(default_factory=list)
@@ -66,7 +67,7 @@ class Pages:
     desktop = DESKTOP
     phone = PHONE
 
-    def new(self, viewport: dict | None = None):
+    def new(self, viewport: ViewportSize | None = None):
         """A page in a fresh context (its own cookies, so one per person)."""
         context = self.chromium.new_context(
             base_url=self.base_url, viewport=viewport or DESKTOP, accept_downloads=True
@@ -158,8 +159,11 @@ def poller(emulator, settings) -> Iterator[list[str]]:
     process = manage("poll_videos", "--sleep", "0.2", env=env)
     lines: list[str] = []
 
+    assert process.stdout is not None  # manage() pipes it
+    output = process.stdout
+
     def drain() -> None:
-        for line in process.stdout:
+        for line in output:
             lines.append(line.rstrip())
 
     reader = threading.Thread(target=drain, daemon=True)

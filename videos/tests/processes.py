@@ -67,6 +67,7 @@ def manage(*args: str, env: dict[str, str], **popen) -> subprocess.Popen:
 def wait_for_output(process: subprocess.Popen, text: str) -> list[str]:
     """Read the process's output until a line contains `text` (a readiness signal,
     where a sleep would only guess); the lines read so far. Fails if it exits first."""
+    assert process.stdout is not None, "start the process with stdout=PIPE"
     lines: list[str] = []
     while True:
         line = process.stdout.readline()
@@ -118,6 +119,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 4):
                     break
             except OSError:
                 if process.poll() is not None:
+                    assert process.stdout is not None  # started with stdout=PIPE
                     raise RuntimeError(process.stdout.read()) from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", process

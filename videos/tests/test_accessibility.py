@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from videos.models import Video
 
 from accounts.tests.fixtures import PASSWORD, give_totp, log_in_to_admin
 from videos.tests.axe import (
@@ -154,7 +158,7 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def make_videos(user) -> dict[str, object]:
+def make_videos(user) -> dict[str, "Video"]:
     """One video in each status the detail page tells apart, saved directly."""
     from videos.models import Video
 
@@ -306,7 +310,7 @@ def sweep_anonymous(pages, auditor: Auditor, viewport: dict) -> None:
     auditor.visit(page, "admin-login", "/admin/login/")
 
 
-def sweep_user(pages, auditor: Auditor, viewport: dict, user) -> dict[str, object]:
+def sweep_user(pages, auditor: Auditor, viewport: dict, user) -> dict[str, "Video"]:
     page = pages.new(viewport)
     pages.log_in(page, user.email)
     expect(page).to_have_url(re.compile(r"/videos/$"))

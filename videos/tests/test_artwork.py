@@ -25,7 +25,11 @@ pytestmark = pytest.mark.django_db
 
 def archived(user, emulator, **fields) -> Video:
     """A video submitted, completed at the emulator and archived, as the poller would."""
-    params = {"prompt": "A lighthouse at dusk", "model": "sora-2", "size": "720x1280"}
+    params: dict[str, object] = {
+        "prompt": "A lighthouse at dusk",
+        "model": "sora-2",
+        "size": "720x1280",
+    }
     params.update(fields)
     params.setdefault("seconds", 4)
     return archived_at_emulator(user, emulator, **params)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.core import mail
-from playwright.sync_api import expect
+from playwright.sync_api import Response, expect
 
 from accounts.tests.fixtures import PASSWORD
 from accounts.tests.signup import confirmation_path
@@ -63,16 +63,18 @@ def create_video(page, prompt: str) -> None:
 
 
 @pytest.mark.timeout(90)
-def test_sign_up_make_watch_download_remix_delete_and_log_out(pages, emulator, poller):
+def test_sign_up_make_watch_download_remix_delete_and_log_out(
+    pages, emulator, poller
+) -> None:
     emulator.configure(render_seconds=3.5)
     page = pages.new()
     content_statuses: list[int] = []
-    page.on(
-        "response",
-        lambda response: (
-            "/content/" in response.url and content_statuses.append(response.status)
-        ),
-    )
+
+    def note_content_status(response: Response) -> None:
+        if "/content/" in response.url:
+            content_statuses.append(response.status)
+
+    page.on("response", note_content_status)
 
     page.goto("/")
     page.get_by_role("link", name="Create a free account").click()

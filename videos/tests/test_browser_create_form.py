@@ -7,7 +7,7 @@ import re
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import Request, expect
 
 from videos import forms
 from videos.models import Video
@@ -177,10 +177,17 @@ def test_the_server_says_what_the_page_said_about_the_size(form_page, emulator):
     assert not Video.objects.exists()
 
 
-def test_a_press_disables_the_button_and_says_submitting(form_page, user, emulator):
+def test_a_press_disables_the_button_and_says_submitting(
+    form_page, user, emulator
+) -> None:
     page = form_page()
     posts: list[str] = []
-    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+
+    def note_post(request: Request) -> None:
+        if request.method == "POST":
+            posts.append(request.url)
+
+    page.on("request", note_post)
     page.get_by_label("Prompt").fill("A paper boat on a rainy street")
     page.get_by_label("Size").select_option("720x1280")
     page.get_by_label("Length").select_option("4")

@@ -19,7 +19,9 @@ def cache_keys() -> list[str]:
     """Every key in the test's cache: Redis in CI, local memory elsewhere."""
     if hasattr(cache, "keys"):  # django-redis
         return list(cache.keys("video-card:*"))
-    return [key.split(":", 2)[2] for key in cache._cache]  # LocMemCache: ":1:key"
+    # LocMemCache keeps its entries, keyed ":1:key", in _cache (django-stubs omits it).
+    entries = cache._cache  # type: ignore[attr-defined]  # LocMemCache's private store
+    return [key.split(":", 2)[2] for key in entries]
 
 
 def test_a_finished_card_is_rendered_once_then_read_from_the_cache(

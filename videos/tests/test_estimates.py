@@ -170,6 +170,7 @@ def times_polled(
     """The poll times the schedule picks for a video that never finishes."""
     schedule, elapsed = [], 0.0
     start = video.submitted_at
+    assert start is not None, "a polled video has been submitted"
     while elapsed < until:
         change = services._next_poll(
             video, start + timedelta(seconds=elapsed), False, hint

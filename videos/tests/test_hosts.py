@@ -9,6 +9,7 @@ that needs the product to cope gets its own test.
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from videos import poller, sora
@@ -37,13 +38,20 @@ def use_host(settings, emulator, profile: str, **config) -> None:
     emulator.reset(profile=profile, **{"render_seconds": 1.0, **config})
 
 
-def form_for(model: str, prompt: str = "A lighthouse at dusk, waves below") -> tuple:
+def form_for(
+    model: str, prompt: str = "A lighthouse at dusk, waves below"
+) -> dict[str, str | SimpleUploadedFile]:
     """POST data and files for a valid create of `model` at its first size."""
     profile = profiles.profile_for(model)
     size = profile.sizes[0]
     with_image = profile.reference_image == "required"
     seconds = profile.seconds_for(size, with_reference=with_image)[0]
-    data = {"prompt": prompt, "model": model, "size": size, "seconds": str(seconds)}
+    data: dict[str, str | SimpleUploadedFile] = {
+        "prompt": prompt,
+        "model": model,
+        "size": size,
+        "seconds": str(seconds),
+    }
     if with_image:
         data["input_reference"] = image_upload(*profiles.dimensions(size))
     return data

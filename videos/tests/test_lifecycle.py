@@ -38,6 +38,7 @@ def test_completed_videos_are_due_only_while_archiving(settings):
 
 
 def upstream_says(video: Video, status: str, progress: int = 0) -> sora.UpstreamVideo:
+    assert video.openai_video_id, "only a submitted video has an answer upstream"
     return sora.UpstreamVideo(
         id=video.openai_video_id,
         status=status,

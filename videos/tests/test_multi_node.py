@@ -44,6 +44,7 @@ def logged_in_cookie(user, settings) -> str:
 def send(base: str, method: str, path: str, cookie: str, *, form=None, headers=None):
     """One request on a fresh connection; returns status, headers and body."""
     url = urlsplit(base)
+    assert url.hostname, f"no host in {base}"
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     sent = {"Cookie": cookie, **(headers or {})}
     body = None
@@ -63,6 +64,7 @@ def csrf(base: str, cookie: str) -> tuple[str, str]:
     assert status == 200
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
     secret = re.search(r"csrftoken=([^;]+)", " ".join(headers.get_all("Set-Cookie")))
+    assert token and secret, "the create form sets a CSRF token and its cookie"
     return token.group(1).decode(), f"{cookie}; csrftoken={secret.group(1)}"
 
 

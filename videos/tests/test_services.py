@@ -24,7 +24,9 @@ def create(user, **overrides) -> Video:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_creates_at_the_quota_edge_only_one_passes(make_user, emulator):
+def test_two_concurrent_creates_at_the_quota_edge_only_one_passes(
+    make_user, emulator
+) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks (SQLite serializes all writers anyway)")
     user = make_user(daily_seconds_quota=8)

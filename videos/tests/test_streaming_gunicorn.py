@@ -27,6 +27,7 @@ def session_cookie(user) -> str:
 
 def get(base: str, path: str, cookie: str, method: str = "GET", **headers):
     url = urlsplit(base)
+    assert url.hostname, f"no host in {base}"
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     connection.request(method, path, headers={"Cookie": cookie, **headers})
     response = connection.getresponse()
