@@ -10,6 +10,7 @@ lost at a host that cannot be asked about it waits here for an admin's choice.
 import copy
 from collections import Counter
 from datetime import UTC, datetime, time
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,10 +27,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
 from accounts.admin import HostileQueryGuard, log_changes
-from accounts.models import User
+from accounts.models import AuthenticatedHttpRequest, User
 from videos import archive, services, sora
 from videos.errors import UpstreamUnavailable, VideoError
-from videos.models import Video
+from videos.models import Video, VideoQuerySet
 from videos.sora import profiles
 
 
@@ -71,8 +72,9 @@ class ModelFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
         names = profiles.models()
-        if self.value() and self.value() not in names:
-            names.append(self.value())
+        value = self.value()
+        if value and value not in names:
+            names.append(value)
         return [(name, name) for name in names]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
@@ -109,7 +111,8 @@ class UnconfirmedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
         if self.value() == "yes":
-            return queryset.unconfirmed()
+            # The changelist's queryset comes from Video.objects: a VideoQuerySet.
+            return cast(VideoQuerySet, queryset).unconfirmed()
         return queryset
 
 
@@ -180,9 +183,10 @@ class CreatedFilter(admin.DateFieldListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Video]):
         try:
             for name in (self.lookup_kwarg_since, self.lookup_kwarg_until):
-                if name in self.used_parameters:
+                values = self.used_parameters.get(name)
+                if isinstance(values, list):  # Django keeps each parameter's values
                     self.used_parameters[name] = [
-                        in_site_zone(value) for value in self.used_parameters[name]
+                        in_site_zone(value) for value in values
                     ]
         except OverflowError as error:
             raise IncorrectLookupParameters(error) from error
@@ -204,22 +208,22 @@ def in_site_zone(value: str) -> str:
     return timezone.make_aware(moment).astimezone(UTC).isoformat()
 
 
-UPSTREAM_FIELDS = [
+UPSTREAM_FIELDS = (
     "openai_video_id",
     "status",
     "progress",
     "error_code",
     "error_message",
-]
-TIMESTAMP_FIELDS = [
+)
+TIMESTAMP_FIELDS = (
     "created_at",
     "updated_at",
     "submit_attempted_at",
     "submitted_at",
     "completed_at",
     "expires_at",
-]
-POLLER_FIELDS = [
+)
+POLLER_FIELDS = (
     "unconfirmed_since",
     "unconfirmed_reason",
     "next_poll_at",
@@ -229,8 +233,8 @@ POLLER_FIELDS = [
     "last_upstream_answer_at",
     "last_transient_error",
     "stuck_since",
-]
-MEDIA_FIELDS = [
+)
+MEDIA_FIELDS = (
     "duration",
     "width",
     "height",
@@ -243,8 +247,8 @@ MEDIA_FIELDS = [
     "sprite_rows",
     "sprite_count",
     "sprite_interval",
-]
-ARCHIVE_FIELDS = [
+)
+ARCHIVE_FIELDS = (
     "archive_problem",
     "archived_video_link",
     "archived_thumbnail_link",
@@ -252,8 +256,8 @@ ARCHIVE_FIELDS = [
     "archive_megabytes",
     "archive_sha256",
     "archived_at",
-]
-REQUEST_FIELDS = [
+)
+REQUEST_FIELDS = (
     "user",
     "prompt",
     "model",
@@ -261,7 +265,7 @@ REQUEST_FIELDS = [
     "seconds",
     "reference_link",
     "remixed_from",
-]
+)
 
 
 @admin.register(Video)
@@ -441,7 +445,7 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
 
     @admin.action(description="Hide selected videos from their owners")
     def hide(
-        self, request: HttpRequest, queryset: QuerySet[Video]
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Video]
     ) -> HttpResponse | None:
         """Asks for the reason first: the owner reads it on the video's page."""
         form = HideForm(request.POST if "apply" in request.POST else None)
@@ -473,7 +477,9 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         return None
 
     @admin.action(description="Unhide selected videos")
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+    def unhide(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Video]
+    ) -> None:
         videos = list(queryset.filter(hidden=True))
         count = Video.objects.filter(pk__in=[v.pk for v in videos]).update(
             hidden=False, hidden_reason=""
@@ -522,7 +528,9 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         description="Submit again (the host may charge twice)",
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
-    def submit_again(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+    def submit_again(
+        self, request: AuthenticatedHttpRequest, queryset: VideoQuerySet
+    ) -> None:
         """For unconfirmed submits: send them again, accepting a possible double charge."""
         videos = list(self._unconfirmed(queryset))
         for video in videos:
@@ -534,7 +542,9 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         description="Give up and return the seconds (unconfirmed submits)",
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
-    def give_up(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+    def give_up(
+        self, request: AuthenticatedHttpRequest, queryset: VideoQuerySet
+    ) -> None:
         """For unconfirmed submits: fail them and refund their seconds."""
         videos = list(self._unconfirmed(queryset))
         for video in videos:
@@ -543,7 +553,7 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         self._report_unconfirmed(request, queryset, len(videos), "Gave up")
 
     @staticmethod
-    def _unconfirmed(queryset: QuerySet[Video]) -> QuerySet[Video]:
+    def _unconfirmed(queryset: VideoQuerySet) -> VideoQuerySet:
         return queryset.unconfirmed().select_related(None)
 
     def _report_unconfirmed(
@@ -561,7 +571,7 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         description="Archive now (copy from the host into our storage)",
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
-    def archive_now(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
+    def archive_now(self, request: HttpRequest, queryset: VideoQuerySet) -> None:
         """Copy completed, not yet archived videos right away, in this request."""
         done, failures = 0, []
         for video in queryset.awaiting_archive().select_related(None):
@@ -650,7 +660,8 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
                 continue
             deleted.append(snapshot)
         # Logged after the fact, and only for what is really gone.
-        self.log_deletions(request, deleted)
+        # Django iterates what it logs; the stubs ask for a QuerySet.
+        self.log_deletions(request, deleted)  # type: ignore[arg-type]
         if deleted:
             message = f"Deleted {len(deleted)} video(s)."
             if host_kept:
@@ -686,7 +697,9 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
         if request.method != "POST":
             return super().delete_view(request, object_id, extra_context)
         video = self.get_object(request, unquote(object_id))
-        if video is None or not self.has_delete_permission(request, video):
+        if not isinstance(video, Video) or not self.has_delete_permission(
+            request, video
+        ):
             # Django's own answers: "doesn't exist" or permission denied.
             return super().delete_view(request, object_id, extra_context)
         snapshot, display = copy.copy(video), str(video)
@@ -697,5 +710,6 @@ class VideoAdmin(HostileQueryGuard, admin.ModelAdmin):
             return HttpResponseRedirect(
                 reverse("admin:videos_video_change", args=[snapshot.pk])
             )
-        self.log_deletions(request, [snapshot])
-        return self.response_delete(request, display, snapshot.pk)
+        self.log_deletions(request, [snapshot])  # type: ignore[arg-type]  # as above
+        # A UUID primary key: Django only formats it; the stubs assume an int.
+        return self.response_delete(request, display, snapshot.pk)  # type: ignore[arg-type]

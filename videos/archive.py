@@ -19,6 +19,7 @@ import logging
 import mimetypes
 import uuid
 from dataclasses import dataclass
+from typing import IO, cast
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -101,9 +102,7 @@ def copy_asset(video: Video, variant: str) -> StoredFile:
     An image variant whose first bytes are not an image raises NotAnImage and
     stores nothing.
     """
-    stream = sora.open_content(
-        video.openai_video_id, model=video.model, variant=variant
-    )
+    stream = sora.open_content(video.host_id(), model=video.model, variant=variant)
     content_type = stream.content_type
     if variant != "video":
         try:
@@ -119,7 +118,8 @@ def copy_asset(video: Video, variant: str) -> StoredFile:
     name = f"archive/{video.pk}/{uuid.uuid4().hex[:12]}-{variant}{extension}"
     reader = _UpstreamReader(stream)
     try:
-        saved = default_storage.save(name, File(reader, name=name))
+        # A RawIOBase is a binary file; typeshed's IO[bytes] names only its own classes.
+        saved = default_storage.save(name, File(cast(IO[bytes], reader), name=name))
     except BaseException:
         stream.close()
         _delete_quietly(name)
@@ -207,10 +207,12 @@ def refresh_media(video: Video) -> artwork.Artwork:
     )
     made = artwork.derive(
         video.pk,
-        video.archived_video.name,
+        storage_urls.stored_name(video.archived_video),
         need_poster=need_poster,
         need_spritesheet=need_sheet,
-        host_spritesheet="" if need_sheet else video.archived_spritesheet.name,
+        host_spritesheet=""
+        if need_sheet
+        else storage_urls.stored_name(video.archived_spritesheet),
     )
     updated = Video.objects.filter(pk=video.pk, archived_at__isnull=False).update(
         **made.changes
@@ -248,7 +250,8 @@ def verify_archive(video: Video) -> bool:
 def hash_file(field: FieldFile) -> tuple[int, "hashlib._Hash"]:
     """Size and SHA-256 of a stored file, read a chunk at a time (object storage too)."""
     digest, size = hashlib.sha256(), 0
-    with storage_urls.open_for_reading(field.storage, field.name) as handle:
+    name = storage_urls.stored_name(field)
+    with storage_urls.open_for_reading(field.storage, name) as handle:
         while chunk := handle.read(HASH_CHUNK_SIZE):
             size += len(chunk)
             digest.update(chunk)

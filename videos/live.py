@@ -10,13 +10,14 @@ a page watching a render must not lock its owner out.
 import uuid
 from datetime import datetime
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import AuthenticatedHttpRequest
 from videos import cards, estimates, selectors
 from videos.models import Video
 from videos.views import PAGE_SIZE, new_remix_form, owned_video
@@ -33,7 +34,7 @@ class BadIds(ValueError):
 
 @never_cache
 @require_GET
-def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
+def video_status(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> JsonResponse:
     """What the detail page polls: the state, and the panel to show once it changes.
 
     A video that is gone answers 404 in JSON, so the page can say so and stop asking.
@@ -67,7 +68,7 @@ def video_status(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 
 @never_cache
 @require_GET
-def video_statuses(request: HttpRequest) -> JsonResponse:
+def video_statuses(request: AuthenticatedHttpRequest) -> JsonResponse:
     """What the list page polls: its running cards' states, in one query.
 
     Only the user's own videos answer; an id that is someone else's, or deleted, is

@@ -218,6 +218,13 @@ class Video(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("videos:detail", args=[self.pk])
 
+    def host_id(self) -> str:
+        """The host's id of a video it accepted: asking the host about one it never
+        accepted is a bug, not an answer to wait for."""
+        if not self.openai_video_id:
+            raise ValueError(f"video {self.pk} ({self.status}) has no host id")
+        return self.openai_video_id
+
     @property
     def short_prompt(self) -> str:
         text = " ".join(self.prompt.split())

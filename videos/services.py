@@ -36,6 +36,7 @@ from videos.lost_submits import (
 )
 from videos.models import UsageCharge, Video
 from videos.selectors import seconds_charged_today
+from videos.storage_urls import stored_name
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def create_video(
     """
     _ensure_can_create(user)
     _moderate(prompt)
-    fields = {"prompt": prompt, "model": model, "size": size}
+    fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
     if input_reference is not None:
         input_reference.name = _reference_name(input_reference)
         fields["input_reference"] = input_reference
@@ -236,7 +237,7 @@ def _discard(video: Video) -> None:
     reference = video.input_reference
     video.delete()
     if reference:
-        reference.storage.delete(reference.name)
+        reference.storage.delete(stored_name(reference))
 
 
 def _reference_name(upload: UploadedFile) -> str:
@@ -273,7 +274,7 @@ def send_to_host(video: Video) -> sora.UpstreamVideo:
             seconds=video.seconds,
         )
     with video.input_reference.open("rb") as image:
-        name = PurePath(video.input_reference.name).name
+        name = PurePath(stored_name(video.input_reference)).name
         return sora.submit_video(
             prompt=video.prompt,
             model=video.model,
@@ -318,7 +319,7 @@ def advance_pending(video: Video) -> str:
 def refresh_running(video: Video) -> None:
     """Ask the host how a queued or rendering video is doing, and record it."""
     try:
-        upstream = sora.fetch_video(video.openai_video_id)
+        upstream = sora.fetch_video(video.host_id())
     except sora.GoneError as error:
         mark_failed(
             video,
@@ -591,7 +592,8 @@ def delete_video(*, video: Video) -> str:
     the row, so a failed file delete leaves an unreferenced file, never a row that
     points at nothing.
     """
-    host_kept = _delete_at_host(video) if video.openai_video_id else ""
+    host_id = video.openai_video_id
+    host_kept = _delete_at_host(video, host_id) if host_id else ""
     files = [
         field
         for field in (
@@ -605,7 +607,7 @@ def delete_video(*, video: Video) -> str:
     video.delete()
     for field in files:
         try:
-            field.storage.delete(field.name)
+            field.storage.delete(stored_name(field))
         except Exception:
             # Any backend's error (OSError, botocore's…): the row is gone already,
             # so a leftover file is logged, never a 500.
@@ -615,7 +617,7 @@ def delete_video(*, video: Video) -> str:
     return host_kept
 
 
-def _delete_at_host(video: Video) -> str:
+def _delete_at_host(video: Video, host_id: str) -> str:
     """ "" if the host deleted (or no longer had) it; else why it keeps its copy."""
     host = sora.host_name()
     cannot = (
@@ -624,7 +626,7 @@ def _delete_at_host(video: Video) -> str:
     if not video.host_profile.delete:
         return cannot
     try:
-        sora.delete_video(video.openai_video_id)
+        sora.delete_video(host_id)
     except sora.GoneError:
         return ""
     except sora.UnsupportedError as error:

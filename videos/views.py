@@ -5,11 +5,12 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import email_claims
+from accounts.models import AuthenticatedHttpRequest
 from sora_site.ratelimits import create_limit_message, create_limit_wait
 from videos import cards, selectors, services
 from videos.errors import VideoError
@@ -20,7 +21,7 @@ from videos.sora import profiles
 PAGE_SIZE = 12
 
 
-def owned_video(request: HttpRequest, pk: uuid.UUID) -> Video:
+def owned_video(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> Video:
     """The user's own video, or 404 (never 403: others' ids stay secret).
 
     Hidden videos are included: their owner is told a moderator hid them, and why,
@@ -32,7 +33,7 @@ def owned_video(request: HttpRequest, pk: uuid.UUID) -> Video:
 
 
 @require_safe
-def video_list(request: HttpRequest) -> HttpResponse:
+def video_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     query = search_text(request.GET.get("q", ""))
     videos = selectors.videos_for_list(request.user, status=status, query=query)
@@ -62,7 +63,7 @@ def search_text(text: str) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def video_create(request: HttpRequest) -> HttpResponse:
+def video_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = VideoForm(request.POST, request.FILES)
@@ -108,7 +109,7 @@ def video_create(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _create_initial(request: HttpRequest) -> dict:
+def _create_initial(request: AuthenticatedHttpRequest) -> dict:
     """A fresh form, or "try again": filled from one of the user's own videos.
 
     `?from=<id>` names the video; anyone else's id, or nonsense, gives a blank form.
@@ -135,7 +136,7 @@ def _create_initial(request: HttpRequest) -> dict:
 
 
 @require_safe
-def video_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def video_detail(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> HttpResponse:
     video = owned_video(request, pk)
     return _render_detail(request, video, new_remix_form(video))
 
@@ -146,7 +147,10 @@ def new_remix_form(source: Video) -> RemixForm:
 
 
 def _render_detail(
-    request: HttpRequest, video: Video, remix_form: RemixForm, status: int = 200
+    request: AuthenticatedHttpRequest,
+    video: Video,
+    remix_form: RemixForm,
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
@@ -157,7 +161,7 @@ def _render_detail(
 
 
 @require_http_methods(["GET", "POST"])
-def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def video_remix(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> HttpResponse:
     """POST remixes; a GET (a reloaded error page, a bookmark) leads to the video."""
     source = owned_video(request, pk)
     if request.method == "GET":
@@ -187,7 +191,7 @@ def video_remix(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def video_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def video_delete(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> HttpResponse:
     """POST deletes; a GET (a reloaded page, a bookmark) leads to the video."""
     video = owned_video(request, pk)
     if request.method == "GET":

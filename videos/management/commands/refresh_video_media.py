@@ -47,10 +47,12 @@ class Command(CommandWithExamples):
             ) from error
 
     def _refresh(self, everything: bool, dry_run: bool, limit: int | None) -> str:
-        videos = Video.objects.filter(archived_at__isnull=False).order_by("archived_at")
+        archived = Video.objects.filter(archived_at__isnull=False).order_by(
+            "archived_at"
+        )
         if not everything:
-            videos = videos.filter(probed_at__isnull=True)
-        videos = list(videos[:limit] if limit else videos)
+            archived = archived.filter(probed_at__isnull=True)
+        videos = list(archived[:limit] if limit else archived)
         if dry_run:
             return f"{len(videos)} archived videos would be read."
         read = posters = sheets = flagged = 0
