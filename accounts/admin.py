@@ -123,11 +123,15 @@ class HostileQueryGuard(admin.ModelAdmin):
     def response_action(
         self, request: HttpRequest, queryset: QuerySet, *args: Any, **kwargs: Any
     ) -> HttpResponse | None:
-        """Selected ids that cannot be ids are a 400 (Django filtered by them: a 500)."""
+        """Selected ids that cannot be ids are a 400 (Django filtered by them: a 500).
+
+        Validators too: an integer past the column's range (SQLite's "int too large")
+        is no id either.
+        """
         pk = self.model._meta.pk
         for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
             try:
-                pk.to_python(value)
+                pk.run_validators(pk.to_python(value))
             except ValidationError:
                 return HttpResponseBadRequest(
                     NOT_AN_ID.format(

@@ -693,7 +693,12 @@ def test_video_changelist_dates_typed_without_an_offset(
 
 @pytest.mark.parametrize(
     ("page", "selected"),
-    [("videos/video", ""), ("videos/video", "not-a-uuid"), ("accounts/user", "x\x00")],
+    [
+        ("videos/video", ""),
+        ("videos/video", "not-a-uuid"),
+        ("accounts/user", "x\x00"),
+        ("accounts/user", "9999999999999999999"),  # past a 64-bit id: SQLite's 500
+    ],
 )
 def test_admin_action_on_a_malformed_id(staff_client, make_video, user, page, selected):
     """Django filtered by the posted ids: a malformed one raised ValidationError."""
