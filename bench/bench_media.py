@@ -164,15 +164,18 @@ def measure_in_child(ws: Workspace, path: str, *, threads: int = 0) -> dict:
             text=True,
         )
     try:
-        ready = _answer(child, log)
+        requests, answers = child.stdin, child.stdout
+        if requests is None or answers is None:  # both are PIPEs above
+            raise RuntimeError("the media child has no stdin or stdout pipe")
+        ready = _answer(child, answers, log)
         process = psutil.Process(child.pid)
         runs = {}
         for name in ("cold", "warm"):
             sampler = ProcessSampler([process], interval=SAMPLE_INTERVAL).start()
             busy = processes.system_cpu_busy()
-            child.stdin.write("go\n")
-            child.stdin.flush()
-            answer = _answer(child, log)
+            requests.write("go\n")
+            requests.flush()
+            answer = _answer(child, answers, log)
             busy = processes.system_cpu_busy() - busy
             sampler.stop()
             baseline = sampler.baseline_rss[child.pid]
@@ -192,15 +195,16 @@ def measure_in_child(ws: Workspace, path: str, *, threads: int = 0) -> dict:
                 others_cpu_seconds=round(max(busy - answer["cpu_seconds"], 0.0), 3),
             )
             runs[name] = answer
-        child.stdin.close()
+        requests.close()
         child.wait(timeout=CHILD_TIMEOUT)
     finally:
         processes.stop_process(child, grace=5)
     return {"threads": threads or "auto", "ready": ready, **runs}
 
 
-def _answer(child: subprocess.Popen, log: Path) -> dict:
-    line = child.stdout.readline()
+def _answer(child: subprocess.Popen, answers: IO[str], log: Path) -> dict:
+    """The child's next JSON line on `answers` (its stdout); RuntimeError if it exited."""
+    line = answers.readline()
     if not line:
         child.wait(timeout=CHILD_TIMEOUT)
         raise RuntimeError(
@@ -363,7 +367,7 @@ def report(
             note=f"probe + poster + spritesheet {_median(runs, 'total_seconds'):.2f} s,"
             f" CPU {_median(runs, 'cpu_seconds'):.2f} s;"
             f" FFmpeg's automatic choice is cores + 1"
-            f" ({min(psutil.cpu_count() + 1, 16)} here)",
+            f" ({min((psutil.cpu_count() or 1) + 1, 16)} here)",
         )
 
 

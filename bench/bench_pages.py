@@ -148,8 +148,19 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    number, unit = match.groups()
     return float(number) * _UNITS[unit]
+
+
+def _wrk_line(pattern: str, output: str) -> re.Match[str]:
+    """A line wrk always prints; RuntimeError, with its output, if it is missing."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{output}")
+    return match
 
 
 ROTATE_SESSIONS_LUA = """
@@ -186,14 +197,14 @@ def run_wrk(url: str, cookie_file: Path | None, seconds: int, tmp: Path) -> dict
             r"^\s+(\d+)%\s+([\d.]+\w+)\s*$", output, re.MULTILINE
         )
     }
-    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
+    total = _wrk_line(r"(\d+) requests in ([\d.]+)(\w+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(r"Socket errors: (.*)", output)
     # Requests with no answer within wrk's 2 s timeout; not in the percentiles.
     timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     return {
         "tool": "wrk",
-        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "requests_per_second": float(_wrk_line(r"Requests/sec:\s+([\d.]+)", output)[1]),
         "requests": int(total[1]),
         "p50_ms": percentiles[50],
         "p99_ms": percentiles[99],

@@ -210,7 +210,9 @@ def measure_pass(
         "poller_cpu_seconds": round(poller_cpu, 2),
         "emulator_cpu_seconds": round(emulator_cpu, 2),
         "machine_busy_cpu_seconds": round(busy, 2),
-        "machine_cpu_utilisation": round(busy / (elapsed * psutil.cpu_count()), 3),
+        "machine_cpu_utilisation": round(
+            busy / (elapsed * (psutil.cpu_count() or 1)), 3
+        ),
         "state_after": poller_state(ws),
     }
 
@@ -398,9 +400,13 @@ def profile_pass(ws: Workspace, videos: int) -> dict:
         ("request", "openai/_base_client.py"),
         ("send", "httpx2/_client.py"),
     )
-    total = stats.total_tt
+    # Stats sets `total_tt` and `stats` in its constructor; typeshed declares neither.
+    total: float = stats.total_tt  # type: ignore[attr-defined]  # real, untyped
+    # (file, line, function): (primitive calls, calls, self time, cumulative, callers)
+    table: dict[tuple[str, int, str], tuple[int, int, float, float, dict]]
+    table = stats.stats  # type: ignore[attr-defined]  # likewise
     functions = {}
-    for (filename, _, name), (_, calls, _, cumulative, _) in stats.stats.items():
+    for (filename, _, name), (_, calls, _, cumulative, _) in table.items():
         for want_name, want_file in wanted:
             if name == want_name and filename.endswith(want_file):
                 functions[f"{want_file}:{name}"] = {
@@ -408,7 +414,7 @@ def profile_pass(ws: Workspace, videos: int) -> dict:
                     "cumulative_seconds": round(cumulative, 3),
                     "share": round(cumulative / total, 3),
                 }
-    top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:15]
+    top = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:15]
     return {
         "how": "python -m cProfile manage.py poll_videos --once --concurrency 1",
         "pass_seconds_under_profiler": float(pass_match["seconds"])

@@ -177,7 +177,9 @@ class Viewers:
         parts = urlsplit(url)
         conn = http_client.open_connection(parts, timeout=60, tls=self.tls)
         connections.append(conn)
-        sock = _small_window_socket(parts.hostname, parts.port)
+        if parts.port is None:  # every URL here names its port (loopback servers)
+            raise ValueError(f"no port in the viewer's URL {url!r}")
+        sock = _small_window_socket(http_client.hostname_of(parts), parts.port)
         if parts.scheme == "https":
             tls = self.tls or ssl.create_default_context()
             sock = tls.wrap_socket(sock, server_hostname=parts.hostname)
@@ -576,7 +578,7 @@ def report(result: BenchResult, measured: dict[str, dict], plan: Plan) -> None:
             target=f"≤ {P99_FACTOR_TARGET:.0f}× (offloaded), no page errors",
             # A target for offloaded bytes; through gunicorn the row is the baseline,
             # failed only by errors (timed-out page requests among them).
-            passed=(not failed and factor <= P99_FACTOR_TARGET)
+            passed=(not failed and factor is not None and factor <= P99_FACTOR_TARGET)
             if delivery.offloaded
             else (False if failed else None),
         )

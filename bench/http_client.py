@@ -6,6 +6,7 @@ https URLs (nginx's TLS port) take an `ssl.SSLContext` that trusts the test's
 self-signed certificate.
 """
 
+import builtins
 import http.client
 import re
 import resource
@@ -30,14 +31,22 @@ def open_connection(
     parts: SplitResult, *, timeout: float, tls: ssl.SSLContext | None = None
 ) -> http.client.HTTPConnection:
     """An HTTP or HTTPS connection (by the URL's scheme), not yet connected."""
+    host = hostname_of(parts)
     if parts.scheme == "https":
         return http.client.HTTPSConnection(
-            parts.hostname,
+            host,
             parts.port,
             timeout=timeout,
             context=tls or ssl.create_default_context(),
         )
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    return http.client.HTTPConnection(host, parts.port, timeout=timeout)
+
+
+def hostname_of(parts: SplitResult) -> str:
+    """The URL's host; ValueError for a URL without one, rather than connecting nowhere."""
+    if not parts.hostname:
+        raise ValueError(f"no host in the URL {parts.geturl()!r}")
+    return parts.hostname
 
 
 def path_of(parts: SplitResult) -> str:
@@ -120,7 +129,8 @@ class Download:
     bytes: int
     seconds: float
     client_cpu_seconds: float
-    head: bytes
+    # `builtins.`: in this class body the plain name is the `bytes` field above.
+    head: builtins.bytes
     headers: dict[str, str]
 
     @property

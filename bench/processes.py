@@ -30,13 +30,23 @@ def wait_for_port(port: int, process: subprocess.Popen, *, timeout: float = 60) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
+            raise RuntimeError(
+                f"{_command_head(process)} exited with {process.returncode}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f}s")
+
+
+def _command_head(process: subprocess.Popen) -> str:
+    """The first three words of a child's command line, to name it in an error."""
+    command = process.args
+    if isinstance(command, list | tuple):
+        return repr(command[:3])
+    return repr(command)
 
 
 def stop_process(process: subprocess.Popen, *, grace: float = 15) -> None:

@@ -113,7 +113,8 @@ def machine_info() -> dict[str, Any]:
                 break
     try:
         with psycopg.connect(f"{POSTGRES_URL}/postgres", connect_timeout=5) as conn:
-            postgres = conn.execute("SHOW server_version").fetchone()[0]
+            row = conn.execute("SHOW server_version").fetchone()
+            postgres = row[0] if row is not None else "unknown"
     except psycopg.Error:
         postgres = "unreachable"
     python = subprocess.run(

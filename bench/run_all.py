@@ -106,7 +106,7 @@ def write_results(
         if result.error:
             rows.append(Row(result.name, "could not run", result.error, passed=False))
     targets = [row for row in rows if row.passed is not None]
-    met = sum(row.passed for row in targets)
+    met = sum(1 for row in targets if row.passed)
     missed = [f"{row.benchmark}: {row.metric}" for row in targets if not row.passed]
     busy = ", ".join(
         f"{r.name} {r.details.get('background_cpu_percent', '?')}%" for r in results

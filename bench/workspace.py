@@ -64,7 +64,10 @@ class Site:
 
     @property
     def port(self) -> int:
-        return urlsplit(self.url).port
+        port = urlsplit(self.url).port
+        if port is None:  # start_gunicorn always binds one
+            raise ValueError(f"no port in the site's URL {self.url!r}")
+        return port
 
     def worker_processes(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children()
@@ -95,14 +98,14 @@ class ObjectStorage:
         }
 
 
-class Workspace(contextlib.ExitStack):
+class Workspace(contextlib.ExitStack[bool]):
     """Everything one benchmark starts, torn down in reverse order when it exits."""
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
         self.logs: list[Path] = []
-        self.database: Database | None = None
+        self._database: Database | None = None
         self.emulator: Emulator | None = None
 
     def __enter__(self) -> Self:
@@ -124,6 +127,13 @@ class Workspace(contextlib.ExitStack):
             self.print_log_tails()
         return super().__exit__(exc_type, exc, tb)
 
+    @property
+    def database(self) -> Database:
+        """The database `create_database` made; RuntimeError before it ran."""
+        if self._database is None:
+            raise RuntimeError(f"{self.label}: no database yet (call create_database)")
+        return self._database
+
     def print_log_tails(self, lines: int = 25) -> None:
         for log in self.logs:
             with contextlib.suppress(OSError):
@@ -139,7 +149,7 @@ class Workspace(contextlib.ExitStack):
         database = Database(self.label)
         database.create()
         self.callback(database.drop)
-        self.database = database
+        self._database = database
         self.manage("migrate", "--noinput", "--verbosity", "0")
         return database
 
@@ -167,8 +177,8 @@ class Workspace(contextlib.ExitStack):
             OPENAI_MODERATION_MODEL="",
             LOG_LEVEL="INFO",
         )
-        if self.database is not None:
-            env["DATABASE_URL"] = self.database.url
+        if self._database is not None:
+            env["DATABASE_URL"] = self._database.url
         if self.emulator is not None:
             env["OPENAI_BASE_URL"] = self.emulator.base_url
         env.update(extra)

@@ -65,6 +65,8 @@ class Reply:
 def connect(root_url: str, timeout: float = 10.0) -> http.client.HTTPConnection:
     """A connection to the server at `root_url`, for tests that reuse one (keep-alive)."""
     url = urlsplit(root_url)
+    if not url.hostname:
+        raise ValueError(f"no host in the emulator's URL {root_url!r}")
     return http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
 
 
@@ -157,7 +159,8 @@ def create(
     emulator: EmulatorClient, prompt: str = "A red fox in fresh snow", **fields: str
 ) -> dict[str, Any]:
     """A created video (the create must succeed)."""
-    reply = post_create(emulator, prompt=prompt, **fields)
+    # `files=None` spelled out: otherwise a field could be taken for the files.
+    reply = post_create(emulator, files=None, prompt=prompt, **fields)
     assert reply.status == 200, reply.body
     return reply.json()
 

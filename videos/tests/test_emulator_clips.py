@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import openai
 import pytest
@@ -28,6 +27,7 @@ from videos.emulator import EmulatorServer, clips
 from videos.emulator.clips import ClipCache, ClipError, ClipSpec, default_directory
 from videos.emulator.control import EmulatorClient
 from videos.tests.emulator_fixtures import TEST_API_KEY
+from videos.tests.emulator_http import connect
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The Sora API is scheduled to permanently shut down:DeprecationWarning"
@@ -45,9 +45,21 @@ def sdk(emulator: EmulatorClient) -> openai.OpenAI:
 
 
 def completed(
-    client: openai.OpenAI, emulator: EmulatorClient, **fields: str
+    client: openai.OpenAI,
+    emulator: EmulatorClient,
+    *,
+    size: str,
+    seconds: str,
+    model: str | openai.Omit = openai.omit,
 ) -> openai.types.Video:
-    video = client.videos.create(prompt=PROMPT, **fields)
+    """A video created through the SDK and finished at once through the control API."""
+    video = client.videos.create(
+        prompt=PROMPT,
+        model=model,
+        # The emulator's sizes and lengths, beyond the SDK's OpenAI-only Literals.
+        size=size,  # type: ignore[arg-type]  # any "WxH" the emulator renders
+        seconds=seconds,  # type: ignore[arg-type]  # likewise any whole seconds
+    )
     emulator.complete(video.id)
     return video
 
@@ -191,8 +203,7 @@ def test_content_bytes_wins_over_the_clip(emulator):
 
 def raw(emulator: EmulatorClient, method: str, path: str, **headers: str):
     """(status, headers, body) of one request over plain HTTP (the SDK sends no HEAD)."""
-    url = urlsplit(emulator.root_url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection = connect(emulator.root_url, timeout=10)
     try:
         connection.request(
             method, path, headers={"Authorization": f"Bearer {TEST_API_KEY}", **headers}
@@ -323,7 +334,7 @@ def test_concurrent_downloads_of_a_fresh_clip_all_get_the_whole_file(fresh, tmp_
     def fetch(video_id: str, variant: str) -> None:
         start.wait()
         try:
-            data = download(client, video_id, variant=variant)
+            data: bytes | Exception = download(client, video_id, variant=variant)
         except Exception as error:  # noqa: BLE001 (asserted on below)
             data = error
         with lock:

@@ -684,8 +684,9 @@ def sglang_create(client: openai.OpenAI, prompt: str = PROMPT, **options: Any):
     return client.videos.create(
         prompt=prompt,
         model=WAN_TI2V,
-        size="1280x704",
-        seconds="5",
+        # SGLang's own size and length, beyond the SDK's OpenAI-only Literals.
+        size="1280x704",  # type: ignore[arg-type]  # a Wan size, not OpenAI's
+        seconds="5",  # type: ignore[arg-type]  # likewise a Wan length
         input_reference=png(1280, 704),
         **options,
     )
