@@ -170,13 +170,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 # Mutation testing (docs/mutation-testing.md): mutmut mutates services, the poller, the
-# lost-submit lookup, the upstream client and its errors, the content view, Range parsing
-# and the archive (.ci/mutants/mutmut.cfg), each mutant tested by the tests that reach it,
-# in a temporary copy of the committed HEAD (MUTANTS_FROM=worktree: the working tree as
-# it is), under `nice -n 19`, on SQLite. Prints the score per module and overall and
-# every surviving mutant (file:line, the mutation); fails only below MUTANTS_MIN % killed.
-# Slow (about an hour on 2 cores), so neither CI nor `make test` runs it. MUTANTS_MODULES
-# narrows it ("videos/ranges.py"); MUTANTS_KEEP=1 keeps the copy for `mutmut show`.
+# lost-submit lookup, the upstream client with its errors and downloads, the content
+# view, Range parsing and the archive (.ci/mutants/mutmut.cfg), each mutant tested by the
+# tests that reach it, in a temporary copy of the committed HEAD (MUTANTS_FROM=worktree:
+# the working tree as it is), under `nice -n 19`, on SQLite. Prints the score per module
+# and overall and every surviving mutant (file:line, the mutation); fails only below
+# MUTANTS_MIN % killed. Slow (about an hour on 2 cores), so neither CI nor `make test`
+# runs it. MUTANTS_MODULES narrows it ("videos/ranges.py"); MUTANTS_KEEP=1 keeps the copy.
 MUTANTS_FROM ?= HEAD
 MUTANTS_JOBS ?= 2
 MUTANTS_MIN ?= 90

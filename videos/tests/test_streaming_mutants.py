@@ -1,0 +1,62 @@
+"""The content view's answers when the host's copy is gone, unreachable or cut short.
+
+Found by `make mutants`: what the pages say (in full, inside the site's own layout for
+the signed-in user) and that an image whose download breaks off is never served as one.
+Against the emulator over HTTP.
+"""
+
+import pytest
+
+from videos.models import Video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def proxy_only(settings):
+    settings.VIDEO_ARCHIVE = False
+    settings.OPENAI_MAX_RETRIES = 0
+
+
+def content_url(video: Video, variant: str = "video") -> str:
+    return f"/videos/{video.pk}/content/?variant={variant}"
+
+
+def test_an_expired_video_says_so_in_the_sites_layout(
+    user_client, user, completed_video, emulator
+):
+    video = completed_video(user)
+    emulator.expire(video.openai_video_id)
+    response = user_client.get(content_url(video))
+    assert response.status_code == 410
+    assert "<h1>This video has expired</h1>" in response.text
+    assert (
+        "This video has expired at OpenAI, and no copy of it was kept here. OpenAI "
+        "keeps generated videos only for a limited time."
+    ) in response.text
+    assert 'class="nav-user"' in response.text  # rendered for the signed-in user
+
+
+def test_an_unreachable_host_says_try_again_in_the_sites_layout(
+    user_client, user, completed_video, emulator
+):
+    video = completed_video(user)
+    emulator.inject_fault("/v1/videos/*/content", "500", method="GET")
+    response = user_client.get(content_url(video))
+    assert response.status_code == 502
+    assert "<h1>OpenAI is not answering</h1>" in response.text
+    assert (
+        "The video could not be fetched from OpenAI right now. Please try again in a "
+        "minute."
+    ) in response.text
+    assert 'class="nav-user"' in response.text
+
+
+def test_an_image_whose_download_breaks_off_is_not_served(
+    user_client, user, completed_video, emulator
+):
+    video = completed_video(user)
+    emulator.inject_fault("/v1/videos/*/content", "cut", method="GET")
+    response = user_client.get(content_url(video, "thumbnail"))
+    assert response.status_code == 404
+    assert emulator.stats()["streams_completed"] == 0
