@@ -35,11 +35,25 @@ def totp_code(secret: str, at: float | None = None) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+STEP_END_MARGIN = 5.0
+"""Seconds before a 30-second step ends in which no code is handed out: allauth checks
+codes with no tolerance (MFA_TOTP_TOLERANCE 0), so a code typed as its step ends would
+reach the server, on a busy machine, in the next step and be refused."""
+
+
 def fresh_totp_code(secret: str) -> str:
-    """A code no earlier step of this test used: allauth accepts each code once, so a
-    second login in the same 30 seconds waits for the next one."""
+    """A code no earlier step of this test used, with time to be checked in its own
+    step: allauth accepts each code once, so a second login in the same 30 seconds
+    waits for the next one."""
     used = _used_codes.setdefault(secret, set())
-    while (code := totp_code(secret)) in used:
+    while True:
+        left = 30 - time.time() % 30
+        if left < STEP_END_MARGIN:
+            time.sleep(left + 0.1)
+            continue
+        code = totp_code(secret)
+        if code not in used:
+            break
         time.sleep(0.5)
     used.add(code)
     return code

@@ -170,8 +170,11 @@ def test_login_time_tells_nothing(real_hasher, make_user, capsys):
         print(report("login CPU medians", medians))
         print(report("login wall-clock medians", wall))
     assert min(medians.values()) > 0.02, "the real hasher is not in use"
-    assert spread(medians) < SPREAD_BOUND, medians
-    # Wall-clock adds the machine's other work (and the database's): looser.
+    # A second hash shows in both clocks (the old setup: 74 % in CPU time). Either one
+    # can be thrown off alone on a shared machine (CPU medians once split 600 / 880 ms
+    # while the wall-clock ones agreed within 5 %), so one of them must be flat ...
+    assert min(spread(medians), spread(wall)) < SPREAD_BOUND, (medians, wall)
+    # ... and wall-clock, which adds the machine's other work, within a looser bound.
     assert spread(wall) < 2 * SPREAD_BOUND, wall
 
 
