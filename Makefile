@@ -66,9 +66,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 # LiteLLM's proxy for the gateway tests (videos/tests/gateway_fixtures.py), installed once.
 litellm: $(LITELLM_STAMP)
 
-$(LITELLM_STAMP): requirements-litellm.txt
+# Installed by .venv's pip (the development lock's, pinned and hashed) into the other venv
+# (`pip --python`): the older pip a new venv brings resolves LiteLLM's `httpx[http2]` to
+# the newest httpx on the index instead of the pinned one, and then refuses it as unpinned.
+$(LITELLM_STAMP): requirements-litellm.txt | $(STAMP)
 	$(call make_venv,$(LITELLM_VENV))
-	$(LITELLM_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-litellm.txt
+	$(BIN)/python -m pip --python $(LITELLM_VENV)/bin/python install --quiet --require-hashes \
+		-r requirements-litellm.txt
 	@touch $(LITELLM_STAMP)
 
 # Regenerate every lock from its .in. Existing pins are kept where the .in still allows
@@ -176,7 +180,8 @@ bench: $(STAMP)
 # the working tree as it is), under `nice -n 19`, on SQLite. Prints the score per module
 # and overall and every surviving mutant (file:line, the mutation); fails only below
 # MUTANTS_MIN % killed. Slow (about an hour on 2 cores), so neither CI nor `make test`
-# runs it. MUTANTS_MODULES narrows it ("videos/ranges.py"); MUTANTS_KEEP=1 keeps the copy.
+# runs it. MUTANTS_MODULES narrows it ("videos/ranges.py"); MUTANTS_KEEP=1 keeps the copy;
+# MUTANTS_RESUME=<the copy> carries on with an interrupted run.
 MUTANTS_FROM ?= HEAD
 MUTANTS_JOBS ?= 2
 MUTANTS_MIN ?= 90

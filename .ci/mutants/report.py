@@ -210,10 +210,14 @@ def _function_span(text: str, function: str) -> tuple[int, int] | None:
     path = function.split(".")
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.ClassDef) and len(path) == 2 and node.name == path[0]:
-            for item in node.body:
-                is_function = isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                if is_function and item.name == path[1]:
-                    return item.lineno, item.end_lineno or item.lineno
+            methods = (
+                item
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+            for method in methods:
+                if method.name == path[1]:
+                    return method.lineno, method.end_lineno or method.lineno
         if (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and len(path) == 1

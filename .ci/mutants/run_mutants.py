@@ -16,6 +16,8 @@ Settings, from the environment (the Makefile passes them on):
   MUTANTS_JOBS     Mutants tested at once (default 2: this machine's cores, niced).
   MUTANTS_MIN      The kill rate, in percent, below which the run fails (default 90).
   MUTANTS_KEEP     1 keeps the copy (for `mutmut show NAME` / `mutmut browse` in it).
+  MUTANTS_RESUME   The folder of a kept or interrupted run: mutmut carries on there
+                   (the verdicts it has stand; the copy is not made again) and reports.
 
 See docs/mutation-testing.md for how to read the report.
 """
@@ -52,14 +54,25 @@ def main() -> int:
     minimum = float(os.environ.get("MUTANTS_MIN", "90"))
     keep = os.environ.get("MUTANTS_KEEP", "") not in ("", "0")
     modules = os.environ.get("MUTANTS_MODULES", "").split()
+    resume = os.environ.get("MUTANTS_RESUME", "")
 
-    workdir = Path(tempfile.mkdtemp(prefix="sora-mutants-"))
+    if resume:
+        workdir, keep = Path(resume).resolve(), True
+        if not (workdir / "setup.cfg").is_file():
+            raise SystemExit(
+                f"MUTANTS_RESUME: {workdir} holds no run of `make mutants`"
+            )
+        print(f"mutants: carrying on in {workdir}, {jobs} at once")
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="sora-mutants-"))
     try:
-        copy_repository(source, workdir)
-        write_mutmut_config(workdir, modules)
-        print(
-            f"mutants: {source} copied to {workdir}; mutmut runs there, {jobs} at once"
-        )
+        if not resume:
+            copy_repository(source, workdir)
+            write_mutmut_config(workdir, modules)
+            print(
+                f"mutants: {source} copied to {workdir}; mutmut runs there, "
+                f"{jobs} at once"
+            )
         started = time.monotonic()
         status = run_mutmut(workdir, jobs)
         minutes = (time.monotonic() - started) / 60

@@ -133,7 +133,9 @@ def test_a_host_that_cannot_list_cannot_reconcile(user, make_video, settings):
 
 
 def test_a_video_never_submitted_cannot_have_been_lost(user, make_video):
-    with pytest.raises(ValueError, match="only a submit that was attempted"):
+    with pytest.raises(
+        ValueError, match="^only a submit that was attempted can have been lost$"
+    ):
         lost_submits.find_lost_submission(make_video(user))
 
 

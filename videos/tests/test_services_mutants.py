@@ -138,8 +138,7 @@ def test_submit_again_leaves_a_video_that_is_no_longer_pending_alone(user, make_
 
 
 def test_giving_up_fails_the_video_returns_its_seconds_and_says_why(user, make_video):
-    video = held(make_video, user)
-    services.give_up_unconfirmed(video)
+    video = services.give_up_unconfirmed(held(make_video, user))
     stored = Video.objects.get(pk=video.pk)
     assert stored.status == Status.FAILED
     assert stored.error_code == "unconfirmed"
@@ -148,6 +147,7 @@ def test_giving_up_fails_the_video_returns_its_seconds_and_says_why(user, make_v
     )
     assert stored.unconfirmed_since is None
     assert not UsageCharge.objects.filter(video=stored).exists()
+    assert video.unconfirmed_since is None  # the instance handed back says the same
 
 
 # --- what a refused create leaves behind ------------------------------------------------
@@ -346,3 +346,58 @@ def test_a_file_that_cannot_be_removed_is_logged_and_the_row_still_goes(
         assert services.delete_video(video=video) == ""
     assert not Video.objects.filter(pk=video.pk).exists()
     assert f"could not delete file {name} of video " in caplog.text
+
+
+def test_transient_failures_back_off_doubling_the_interval(user, make_video, settings):
+    settings.POLL_INTERVAL_MIN, settings.POLL_INTERVAL_MAX = 5, 60
+    settings.POLL_JITTER = 0
+    video = make_video(user, status=Status.QUEUED, poll_interval=8)
+    before = timezone.now()
+    services.record_transient_failure(video, sora.TransientError("busy"))
+    stored = Video.objects.get(pk=video.pk)
+    assert stored.poll_interval == 16
+    assert before + timedelta(seconds=16) <= stored.next_poll_at
+    assert stored.next_poll_at <= timezone.now() + timedelta(seconds=16)
+    assert (stored.transient_failures, stored.last_transient_error) == (1, "busy")
+
+
+def test_a_retry_after_longer_than_the_backoff_is_honoured(user, make_video, settings):
+    settings.POLL_INTERVAL_MIN, settings.POLL_INTERVAL_MAX = 5, 60
+    settings.POLL_JITTER = 0
+    video = make_video(user, status=Status.QUEUED, poll_interval=5)
+    before = timezone.now()
+    error = sora.TransientError("slow down", retry_after=300)
+    services.record_transient_failure(video, error)
+    stored = Video.objects.get(pk=video.pk)
+    assert stored.next_poll_at >= before + timedelta(seconds=300)
+
+
+def test_a_rate_limited_create_hands_back_a_video_with_no_attempt_to_look_for(
+    user, emulator
+):
+    """A 429 made no video: the instance the view gets must say so, as the row does."""
+    emulator.inject_fault("/v1/videos", "429", method="POST")
+    video = services.create_video(
+        user=user, prompt="A calm lake", model="sora-2", size="1280x720", seconds=4
+    )
+    assert video.status == Status.PENDING
+    assert video.submit_attempted_at is None
+    assert Video.objects.get(pk=video.pk).submit_attempted_at is None
+
+
+def test_a_remix_sent_twice_with_one_form_token_is_made_and_charged_once(
+    user, completed_video, emulator
+):
+    import uuid
+
+    source = completed_video(user)
+    token = uuid.uuid4()
+    first = services.remix_video(
+        user=user, source=source, prompt="At night", form_token=token
+    )
+    again = services.remix_video(
+        user=user, source=source, prompt="At night", form_token=token
+    )
+    assert again.pk == first.pk
+    assert UsageCharge.objects.filter(video__remixed_from=source).count() == 1
+    assert emulator.stats()["creates"] == 2  # the source, and the remix once

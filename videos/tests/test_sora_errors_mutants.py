@@ -150,3 +150,12 @@ def test_retry_after_as_a_date_without_a_zone_is_read_as_utc():
 def test_no_or_unreadable_retry_after_is_none(value):
     assert errors.retry_after(headers(retry_after=value)) is None
     assert errors.retry_after(httpx2.Headers()) is None
+
+
+def test_a_404_is_gone_only_where_the_caller_says_so():
+    """A missing video is gone; a missing route or model (a create, a list, a
+    moderation) is the host refusing, which callers treat differently."""
+    error = status_error(404, {"error": {"message": "No such thing", "code": None}})
+    refused = errors.classify(error)
+    assert type(refused) is errors.RefusedError and refused.status_code == 404
+    assert isinstance(errors.classify(error, missing_is_gone=True), errors.GoneError)

@@ -60,3 +60,27 @@ def test_an_image_whose_download_breaks_off_is_not_served(
     response = user_client.get(content_url(video, "thumbnail"))
     assert response.status_code == 404
     assert emulator.stats()["streams_completed"] == 0
+
+
+def test_a_reference_that_is_not_an_image_is_never_served(
+    user_client, user, make_video, settings
+):
+    stored = settings.MEDIA_ROOT / "references" / "notes.txt"
+    stored.parent.mkdir(parents=True)
+    stored.write_text("not a picture")
+    video = make_video(user, input_reference="references/notes.txt")
+    assert user_client.get(content_url(video, "reference")).status_code == 404
+
+
+def test_a_one_byte_range_of_the_archived_copy(
+    user_client, user, emulator, sample_bytes, settings
+):
+    from videos.tests.helpers import archived_at_emulator
+
+    video = archived_at_emulator(
+        user, emulator, prompt="A calm lake", model="sora-2", size="1280x720", seconds=4
+    )
+    response = user_client.get(content_url(video), HTTP_RANGE="bytes=5-5")
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 5-5/{len(sample_bytes)}"
+    assert b"".join(response.streaming_content) == sample_bytes[5:6]
