@@ -227,15 +227,25 @@ def count_list_queries(*, email: str) -> dict:
 LIST_PAGE_PARTS = {
     # label: (file suffix, function) whose cumulative time is reported
     "whole request": ("django/core/handlers/base.py", "get_response"),
-    "session load (SELECT)": ("sessions/backends/db.py", "load"),
-    "request.user: session + user (2 SELECTs)": (
+    "session load (Redis, cached_db)": ("sessions/backends/cached_db.py", "load"),
+    "request.user: session + user (1 SELECT)": (
         "django/contrib/auth/__init__.py",
         "get_user",
     ),
     "site rate limit (Redis)": ("django_ratelimit/core.py", "is_ratelimited"),
     "view: video_list": ("videos/views.py", "video_list"),
-    "view: paginator COUNT": ("django/core/paginator.py", "count"),
-    "view: template render (incl. page SELECT)": ("django/shortcuts.py", "render"),
+    "view: the page's card versions and count (one query)": (
+        "videos/paging.py",
+        "_versions",
+    ),
+    "view: cards (cache read, renders of missing ones)": (
+        "videos/cards.py",
+        "cards_for",
+    ),
+    "view: template render (content from the cache when all cards are finished)": (
+        "django/shortcuts.py",
+        "render",
+    ),
     "URL reversing ({% url %}, get_absolute_url)": ("django/urls/base.py", "reverse"),
 }
 """(The test Client skips CONN_HEALTH_CHECKS' per-request SELECT 1: it disconnects

@@ -7,16 +7,27 @@ its host's profile and the template, so its HTML is cached under a key made of e
 those, and one `get_many` reads the whole page's cards. Nothing is ever invalidated: a
 changed row, profile or template gives a new key, and old entries simply expire.
 
+The row's part of the key is its version, `updated_at`, which every save and every
+`VideoQuerySet.update()` stamps (videos/models.py). So the page needs only three
+columns of each row to find its cards (`CardVersion`), and whole rows only for the
+cards the cache does not have: a page of finished videos seen before costs one small
+query and one cache read.
+
 Running cards are rendered every time: their progress and time estimate change from
 one second to the next (and the page's script updates them in place anyway).
 See docs/ARCHITECTURE.md ("The list page").
 """
 
+import functools
 import hashlib
-from collections.abc import Iterable
-from enum import Enum
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache as once
+from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
@@ -24,31 +35,90 @@ from django.utils.safestring import SafeString, mark_safe
 
 from videos import sora
 from videos.models import Video
+from videos.sora.profiles import profile_for
 
 CARD_TEMPLATE = "videos/list.html#video_card"
 CARD_SECONDS = 24 * 60 * 60
 """How long a card stays cached: a day of a video nobody looks at costs one render."""
 
 
-def render_cards(videos: Iterable[Video]) -> list[SafeString]:
-    """The cards of these videos, in order: cached ones from one cache read, the rest
-    rendered (and cached unless they are running)."""
-    # Read twice below; a page's object_list makes one query either way.
-    videos = list(videos)
-    keys = {video.pk: card_key(video) for video in videos if not video.is_live}
-    cached = cache.get_many(list(keys.values())) if keys else {}
+@dataclass(frozen=True)
+class CardVersion:
+    """Which version of which video a card shows: all its cache key needs, and
+    whether it is running (never cached)."""
+
+    FIELDS = ("pk", "updated_at", "model", "status", "hidden")
+    """The columns to read for it (`values_list(*CardVersion.FIELDS)`)."""
+
+    pk: uuid.UUID
+    updated_at: datetime
+    model: str
+    """The card shows what the model's host can do (its profile), so it is named."""
+    status: str
+    hidden: bool
+
+    @classmethod
+    def of(cls, video: Video) -> "CardVersion":
+        return cls(video.pk, video.updated_at, video.model, video.status, video.hidden)
+
+    @property
+    def live(self) -> bool:
+        return Video.live(self.status, self.hidden)
+
+    @cached_property
+    def key(self) -> str:
+        """Names everything a finished card shows: the template, the host, the row."""
+        facts = repr(
+            (
+                _template_version(),
+                sora.host_name(),
+                _profile_text(self.model),
+                self.updated_at.isoformat(),
+            )
+        )
+        digest = hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
+        return f"video-card:{self.pk}:{digest}"
+
+
+def cards_for(
+    versions: Sequence[CardVersion],
+    load: Callable[[list[uuid.UUID]], Iterable[Video]],
+) -> list[SafeString]:
+    """The cards of these versions, in order: cached ones from one cache read, the
+    rest rendered from the rows `load` reads for their ids (one query) and cached
+    unless they are running.
+
+    A running card is never stored, so it is always among those loaded. A video
+    deleted between the page's query and `load` has no card.
+    """
+    keys = [version.key for version in versions]
+    wanted = [version.key for version in versions if not version.live]
+    cached = cache.get_many(wanted) if wanted else {}
+    missing = [version.pk for version, key in zip(versions, keys) if key not in cached]
+    loaded = {video.pk: video for video in load(missing)} if missing else {}
     cards, fresh = [], {}
-    for video in videos:
-        key = keys.get(video.pk)
-        html = cached.get(key) if key else None
+    for version, key in zip(versions, keys):
+        html = cached.get(key)
         if html is None:
+            video = loaded.get(version.pk)
+            if video is None:
+                continue
             html = render_card(video)
-            if key:
+            if not video.is_live:
+                # Under the version the page read: a row that changed since is read
+                # again under its new version, so this entry is never shown stale.
                 fresh[key] = str(html)
         cards.append(mark_safe(html))  # our own template's output, escaped there
     if fresh:
         cache.set_many(fresh, timeout=CARD_SECONDS)
     return cards
+
+
+def render_cards(videos: Iterable[Video]) -> list[SafeString]:
+    """The cards of these rows (read from the database as they are now), in order."""
+    by_pk = {video.pk: video for video in videos}
+    versions = [CardVersion.of(video) for video in by_pk.values()]
+    return cards_for(versions, load=lambda pks: (by_pk[pk] for pk in pks))
 
 
 def render_card(video: Video) -> SafeString:
@@ -57,28 +127,17 @@ def render_card(video: Video) -> SafeString:
     return mark_safe(render_to_string(CARD_TEMPLATE, context))
 
 
-def card_key(video: Video) -> str:
-    """Names everything a finished card shows: the template, the host, the row."""
-    facts = repr(
-        (_template_version(), sora.host_name(), video.host_profile, _row(video))
-    )
-    digest = hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
-    return f"video-card:{video.pk}:{digest}"
-
-
-def _row(video: Video) -> tuple:
-    """Every column of the video as the database has it, whether the instance was just
-    saved (a status enum, a FieldFile, an int in a float column) or read back."""
-    deferred = video.get_deferred_fields()
-    return tuple(
-        _plain(field.get_prep_value(video.__dict__[field.attname]))
-        for field in Video._meta.concrete_fields
-        if field.attname not in deferred
+def _profile_text(model: str) -> str:
+    """The model's profile as text, for keys; the same for every card of a request
+    (profiles come from settings), so computed once per model and settings."""
+    return _profile_text_in(
+        model, settings.SORA_HOST_PRESET, repr(settings.SORA_MODELS)
     )
 
 
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
+@functools.lru_cache(maxsize=64)
+def _profile_text_in(model: str, preset: str, models: str) -> str:
+    return repr(profile_for(model))
 
 
 @once

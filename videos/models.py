@@ -25,6 +25,17 @@ def archive_upload_path(video: "Video", filename: str) -> str:
 class VideoQuerySet(models.QuerySet["Video"]):
     """Sets of videos by where they are in their lifecycle, named once."""
 
+    def update(self, **changes: object) -> int:
+        """Every change stamps `updated_at`, as `save()` does with `auto_now`.
+
+        Services, the poller and admin actions change rows with `.update()`, which
+        Django leaves unstamped; the list page's cards are cached under this stamp
+        (videos/cards.py), so a change that skipped it would show a stale card. A
+        caller that sets `updated_at` itself keeps its value.
+        """
+        changes.setdefault("updated_at", timezone.now())
+        return super().update(**changes)
+
     def unconfirmed(self) -> "VideoQuerySet":
         """Lost submits held for an admin to submit again or give up."""
         return self.filter(status=Video.Status.PENDING, unconfirmed_since__isnull=False)
@@ -120,6 +131,8 @@ class Video(models.Model):
     error_message = models.TextField(blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
+    # Stamped by every save() and every VideoQuerySet.update(): a row's version, which
+    # the list page's card cache is keyed on. (A save(update_fields=...) must name it.)
     updated_at = models.DateTimeField(auto_now=True)
     submit_attempted_at = models.DateTimeField(
         null=True,
@@ -397,7 +410,12 @@ class Video(models.Model):
     @property
     def is_live(self) -> bool:
         """Worth polling for its owner's pages: being made and not hidden (final)."""
-        return self.is_running and not self.hidden
+        return self.live(self.status, self.hidden)
+
+    @classmethod
+    def live(cls, status: str, hidden: bool) -> bool:
+        """`is_live` from the two columns it depends on, for rows read as values."""
+        return status in cls.RUNNING_STATUSES and not hidden
 
     @property
     def shows_progress(self) -> bool:

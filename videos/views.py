@@ -4,7 +4,6 @@ import unicodedata
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts import email_claims
 from accounts.models import AuthenticatedHttpRequest
 from sora_site.ratelimits import create_limit_message, create_limit_wait
-from videos import cards, selectors, services
+from videos import paging, selectors, services
 from videos.errors import VideoError
 from videos.forms import REFERENCE_LABELS, RemixForm, VideoForm
 from videos.models import Video
@@ -37,13 +36,17 @@ def video_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     query = search_text(request.GET.get("q", ""))
     videos = selectors.videos_for_list(request.user, status=status, query=query)
-    page = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.page_of(
+        videos,
+        request.GET.get("page"),
+        PAGE_SIZE,
+        query_string=request.GET.urlencode(),
+    )
     return render(
         request,
         "videos/list.html",
         {
             "page": page,
-            "cards": cards.render_cards(page.object_list),
             "status": status if status in Video.Status.values else "",
             "query": query,
             "statuses": Video.Status.choices,

@@ -52,12 +52,12 @@ def test_pagination_filter_and_search_work_together(user_client, user, make_vide
     response = user_client.get("/videos/?q=ocean&status=completed")
     page = response.context["page"]
     # odd n (ocean) and n % 3 != 0 (completed): 10 of the 30
-    assert page.paginator.count == 10
-    assert len(page.object_list) == 10
+    assert page.count == 10
+    assert len(page.cards) == 10
     response = user_client.get("/videos/?q=scene")
     page = response.context["page"]
-    assert page.paginator.num_pages == 3
-    assert len(page.object_list) == 12
+    assert page.num_pages == 3
+    assert len(page.cards) == 12
     assert "?q=scene&amp;page=2" in response.text
     response = user_client.get("/videos/?status=completed&q=scene&page=2")
     assert "status=completed&amp;q=scene&amp;page=1" in response.text
@@ -68,7 +68,7 @@ def test_unknown_status_and_bad_page_are_harmless(user_client, user, make_video)
     make_video(user)
     response = user_client.get("/videos/?status=nonsense&page=999")
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == 1
+    assert len(response.context["page"].cards) == 1
 
 
 def test_no_matches_says_so(user_client, user, make_video):
@@ -90,3 +90,30 @@ def test_query_count_does_not_grow_with_videos(
     with django_assert_max_num_queries(4):
         response = user_client.get("/videos/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("", 1), ("2", 2), ("3", 3), ("4", 3), ("0", 1), ("-5", 1), ("x", 1), ("2.0", 1)]
+    + [("9" * 30, 3)],
+)
+def test_page_numbers_as_the_paginator_reads_them(
+    user_client, user, make_video, asked, shown
+):
+    """Not a number: the first page; past the end (however far): the last."""
+    now = timezone.now()
+    for n in range(30):
+        make_video(user, created_at=now - timezone.timedelta(minutes=n))
+    response = user_client.get("/videos/", {"page": asked})
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert (page.number, page.count, page.num_pages) == (shown, 30, 3)
+    assert len(page.cards) == (6 if shown == 3 else 12)
+
+
+def test_a_page_counts_only_what_its_filters_let_through(user_client, user, make_video):
+    make_video(user, prompt="ocean one", status=Video.Status.COMPLETED)
+    make_video(user, prompt="forest", status=Video.Status.COMPLETED)
+    make_video(user, prompt="ocean two", status=Video.Status.FAILED)
+    page = user_client.get("/videos/?q=ocean&status=completed").context["page"]
+    assert (page.count, len(page.cards), page.has_other_pages) == (1, 1, False)

@@ -71,7 +71,7 @@ def test_list_and_profile_counts_agree_with_a_hidden_video(
     make_video(user, prompt="kept in view")
     make_video(user, prompt="taken down", hidden=True, hidden_reason=REASON)
     listed = user_client.get("/videos/")
-    assert len(listed.context["page"].object_list) == 2
+    assert len(listed.context["page"].cards) == 2
     assert "Hidden by a moderator" in listed.text
     profile = user_client.get("/accounts/profile/")
     assert profile.context["usage"]["videos_total"] == 2
