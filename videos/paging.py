@@ -2,10 +2,10 @@
 
 Django's Paginator asks the database twice (a COUNT, then the page's rows) and builds
 whole model instances. Here one query reads the page's card versions together with
-the total (`COUNT(*) OVER ()`, computed before LIMIT), and whole rows are read only for
-the cards the cache does not have (videos/cards.py). The page behaves as
-`Paginator.get_page` does: a page number that is not one shows the first page, one
-past the end the last.
+the total (`COUNT(*) OVER ()`, computed before LIMIT; videos/list_rows.py), and whole
+rows are read only for the cards the cache does not have (videos/cards.py). The page
+behaves as `Paginator.get_page` does: a page number that is not one shows the first
+page, one past the end the last.
 
 When no card on the page is running, everything the list template shows in its content
 block follows from the page's query string, its numbers and its cards' keys, so the
@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import User
+from videos import list_rows
 from videos.cards import CardVersion, cards_for
 from videos.models import Video
 
@@ -101,22 +103,40 @@ class ListPage:
 
 
 def page_of(
-    videos: QuerySet[Video], asked: str | None, per_page: int, *, query_string: str
+    user: User,
+    *,
+    status: str,
+    query: str,
+    asked: str | None,
+    per_page: int,
+    query_string: str,
 ) -> ListPage:
-    """Page `asked` (the `?page=` text, or None) of these videos, in their order."""
+    """Page `asked` (the `?page=` text, or None) of the user's videos, newest first,
+    with this status and prompt text if given."""
     number = _page_number(asked)
-    versions, count = _versions(videos, number, per_page)
+
+    def versions_on(number: int) -> tuple[list[CardVersion], int]:
+        start = (number - 1) * per_page
+        rows, count = list_rows.page_rows(
+            user, status=status, query=query, start=start, size=per_page
+        )
+        return [CardVersion(*row) for row in rows], count
+
+    versions, count = versions_on(number)
     if not versions and number > 1:
         # Past the end (an old bookmark, videos deleted since): the last page.
-        number = max(1, math.ceil(videos.count() / per_page))
-        versions, count = _versions(videos, number, per_page)
+        _, count = list_rows.page_rows(
+            user, status=status, query=query, start=0, size=1
+        )
+        number = max(1, math.ceil(count / per_page))
+        versions, count = versions_on(number)
     return ListPage(
         number=number,
         per_page=per_page,
         count=count,
         versions=versions,
         query_string=query_string,
-        load=lambda pks: videos.filter(pk__in=pks),
+        load=lambda pks: Video.objects.filter(user=user, pk__in=pks),
     )
 
 
@@ -126,18 +146,3 @@ def _page_number(asked: str | None) -> int:
     except ValueError:
         return 1
     return min(max(number, 1), LAST_PAGE_ASKED)
-
-
-def _versions(
-    videos: QuerySet[Video], number: int, per_page: int
-) -> tuple[list[CardVersion], int]:
-    """The card versions on page `number`, and how many videos there are in all."""
-    start = (number - 1) * per_page
-    rows = list(
-        videos.annotate(total=Window(Count("pk"))).values_list(
-            *CardVersion.FIELDS, "total"
-        )[start : start + per_page]
-    )
-    versions = [CardVersion(*row[:-1]) for row in rows]
-    count = rows[0][-1] if rows else 0
-    return versions, count

@@ -33,13 +33,15 @@ def owned_video(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> Video:
 
 @require_safe
 def video_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    asked_status = request.GET.get("status", "")
+    status = asked_status if asked_status in Video.Status.values else ""
     query = search_text(request.GET.get("q", ""))
-    videos = selectors.videos_for_list(request.user, status=status, query=query)
     page = paging.page_of(
-        videos,
-        request.GET.get("page"),
-        PAGE_SIZE,
+        request.user,
+        status=status,
+        query=query,
+        asked=request.GET.get("page"),
+        per_page=PAGE_SIZE,
         query_string=request.GET.urlencode(),
     )
     return render(
@@ -47,10 +49,10 @@ def video_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "videos/list.html",
         {
             "page": page,
-            "status": status if status in Video.Status.values else "",
+            "status": status,
             "query": query,
             "statuses": Video.Status.choices,
-            "filtered": bool(status or query),
+            "filtered": bool(asked_status or query),
         },
     )
 
