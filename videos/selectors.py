@@ -59,6 +59,9 @@ def videos_for_list(
 ) -> QuerySet[Video]:
     """The user's videos, newest first, optionally by status and prompt text.
 
+    The list page reads these rows through `videos.list_rows.page_rows`, the same
+    query written out in SQL (tests/test_list_rows.py keeps the two in agreement).
+
     Hidden ones are listed too, marked as hidden by a moderator, so the list, the
     profile's counts and the user's memory agree. Whole rows: with `.only()` Django
     builds deferred instances, which cost more CPU than the few columns they skip.
