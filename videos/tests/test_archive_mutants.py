@@ -64,6 +64,37 @@ def test_re_reading_keeps_the_hosts_spritesheet_and_finds_its_grid(user, emulato
     assert tuple(getattr(video, field) for field in GRID) == grid
 
 
+def test_re_reading_updates_the_video_in_hand_too(user, emulator):
+    """The admin's action and the command go on with the instance they passed."""
+    video = archived(user, emulator)
+    Video.objects.filter(pk=video.pk).update(**dict.fromkeys(GRID))
+    video.refresh_from_db()
+    made = archive.refresh_media(video)
+    stored = Video.objects.get(pk=video.pk)
+    assert made.changes
+    for field in made.changes:
+        assert getattr(video, field) == getattr(stored, field)
+    assert all(getattr(video, field) for field in GRID)
+
+
+def test_a_video_whose_archive_went_meanwhile_is_left_alone(user, emulator):
+    """Its row lost `archived_at` while its file was read (an expiry, a delete): no
+    facts are written over it and the pictures drawn for it are removed again."""
+    video = archived(user, emulator)
+    Video.objects.filter(pk=video.pk).update(
+        archived_spritesheet="", **dict.fromkeys(GRID)
+    )
+    video.refresh_from_db()
+    folder = f"archive/{video.pk}"
+    files_before = default_storage.listdir(folder)[1]
+    Video.objects.filter(pk=video.pk).update(archived_at=None)
+    made = archive.refresh_media(video)
+    assert made.files == [] and made.changes == {}
+    stored = Video.objects.get(pk=video.pk)
+    assert not stored.archived_spritesheet and stored.sprite_count is None
+    assert default_storage.listdir(folder)[1] == files_before
+
+
 def test_the_upstream_reader_reads_as_a_buffered_file(
     user, completed_video, sample_bytes
 ):

@@ -361,6 +361,13 @@ def test_transient_failures_back_off_doubling_the_interval(user, make_video, set
     assert (stored.transient_failures, stored.last_transient_error) == (1, "busy")
 
 
+def test_a_long_transient_error_keeps_its_first_1000_characters(user, make_video):
+    video = make_video(user, status=Status.QUEUED)
+    words = "".join(f"{n % 10}" for n in range(2500))
+    services.record_transient_failure(video, sora.TransientError(words))
+    assert Video.objects.get(pk=video.pk).last_transient_error == words[:1000]
+
+
 def test_a_retry_after_longer_than_the_backoff_is_honoured(user, make_video, settings):
     settings.POLL_INTERVAL_MIN, settings.POLL_INTERVAL_MAX = 5, 60
     settings.POLL_JITTER = 0

@@ -64,6 +64,33 @@ def test_a_double_quoted_repr_string_with_an_apostrophe():
     assert refused.param == "model"
 
 
+def test_several_escaped_quotes_and_braces_inside_one_string():
+    """Each escaped quote is stepped over, not read as the string's end (a scanner
+    that lost its place at an escape would never find the closing brace)."""
+    words = "a'b'c \"d\" }{"
+    refused = wrapped_repr({"error": {"message": words, "code": "odd_words"}})
+    assert refused.message == words
+    assert refused.code == "odd_words"
+
+
+def test_a_validation_error_without_a_location_names_no_parameter():
+    refused = errors.classify(status_error(422, {"detail": [{"msg": "Bad input"}]}))
+    assert isinstance(refused, errors.RefusedError)
+    assert (refused.message, refused.param) == ("Bad input", None)
+
+
+def test_an_answer_the_sdk_could_not_read_may_still_have_made_a_video():
+    """Not a connection failure, not an error status: the host answered something
+    unreadable, so a create may have been accepted (look before sending again)."""
+    request = httpx2.Request("POST", "http://gateway.test/v1/videos")
+    response = httpx2.Response(200, text="<html>not json</html>", request=request)
+    error = openai.APIResponseValidationError(response=response, body=None)
+    transient = errors.classify(error)
+    assert isinstance(transient, errors.TransientError)
+    assert transient.outcome_unknown is True
+    assert "answered something unexpected" in transient.message
+
+
 def test_a_bare_error_object_with_a_nested_object_after_its_message():
     refused = wrapped_repr(
         {

@@ -84,3 +84,41 @@ def test_a_one_byte_range_of_the_archived_copy(
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes 5-5/{len(sample_bytes)}"
     assert b"".join(response.streaming_content) == sample_bytes[5:6]
+
+
+def stored_reference(settings, name: str, content: bytes) -> str:
+    stored = settings.MEDIA_ROOT / "references" / name
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(content)
+    return f"references/{name}"
+
+
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_a_reference_image_is_served_with_its_cache_policy(
+    user_client, user, make_video, settings
+):
+    name = stored_reference(settings, "lake.png", PNG_1X1)
+    video = make_video(user, input_reference=name)
+    response = user_client.get(content_url(video, "reference"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["Cache-Control"] == "private, max-age=3600"
+    assert b"".join(response.streaming_content) == PNG_1X1
+
+
+def test_a_reference_image_is_handed_to_nginx_where_it_serves_media(
+    user_client, user, make_video, settings
+):
+    settings.MEDIA_ACCEL_REDIRECT_PREFIX = "/_protected_media/"
+    name = stored_reference(settings, "lake.png", PNG_1X1)
+    video = make_video(user, input_reference=name)
+    response = user_client.get(content_url(video, "reference"))
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/_protected_media/{name}"
+    assert response["Cache-Control"] == "private, max-age=3600"
+    assert response.content == b""
