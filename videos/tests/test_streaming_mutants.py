@@ -122,3 +122,21 @@ def test_a_reference_image_is_handed_to_nginx_where_it_serves_media(
     assert response["X-Accel-Redirect"] == f"/_protected_media/{name}"
     assert response["Cache-Control"] == "private, max-age=3600"
     assert response.content == b""
+
+
+def test_a_head_of_the_archived_copy_answers_without_opening_it(
+    user_client, user, emulator, sample_bytes, settings
+):
+    from videos.tests.helpers import archived_at_emulator
+
+    video = archived_at_emulator(
+        user, emulator, prompt="A calm lake", model="sora-2", size="1280x720", seconds=4
+    )
+    whole = user_client.head(content_url(video))
+    assert whole.status_code == 200
+    assert whole["Content-Length"] == str(len(sample_bytes))
+    assert not whole.streaming and whole.content == b""
+    part = user_client.head(content_url(video), HTTP_RANGE="bytes=5-9")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 5-9/{len(sample_bytes)}"
+    assert not part.streaming and part.content == b""
