@@ -410,9 +410,7 @@ def test_a_remix_sent_twice_with_one_form_token_is_made_and_charged_once(
     assert emulator.stats()["creates"] == 2  # the source, and the remix once
 
 
-def test_a_remix_of_a_video_the_host_no_longer_has_fails_as_gone(
-    user, completed_video
-):
+def test_a_remix_of_a_video_the_host_no_longer_has_fails_as_gone(user, completed_video):
     """The host answers the remix 404: its copy of the original is gone (expired or
     deleted there), which is that verdict, not a refusal of the new prompt."""
     source = completed_video(user)
