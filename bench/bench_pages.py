@@ -47,7 +47,7 @@ EMAIL = "lister@bench.example"
 PASSWORD = "bench-pages-password-4711"
 WORKERS, THREADS = 4, 4
 USERS = 400
-"""Enough that no session nears the site limit (100 / 15 min) at ~2,500 req/s."""
+"""Enough that no session nears the site limit (300 / 15 min) at ~2,500 req/s."""
 LOAD_THREADS, CONNECTIONS = 2, 16
 PYTHON_LOAD_TIMEOUT = 2.0
 """Seconds the Python stand-in waits for an answer: wrk's default timeout."""

@@ -235,8 +235,8 @@ LIST_PAGE_PARTS = {
     "site rate limit (Redis)": ("django_ratelimit/core.py", "is_ratelimited"),
     "view: video_list": ("videos/views.py", "video_list"),
     "view: the page's card versions and count (one query)": (
-        "videos/paging.py",
-        "_versions",
+        "videos/list_rows.py",
+        "page_rows",
     ),
     "view: cards (cache read, renders of missing ones)": (
         "videos/cards.py",
