@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db import connection
+from django.db.models import Field
 
 from accounts.models import User
 from videos.models import Video
@@ -63,7 +64,7 @@ def _select(by_status: bool, by_query: bool) -> str:
     table = quote(Video._meta.db_table)
 
     def column(name: str) -> str:
-        return f"{table}.{quote(Video._meta.get_field(name).column)}"
+        return f"{table}.{quote(_column_name(name))}"
 
     where = [f"{column('user')} = %s"]
     if by_status:
@@ -72,7 +73,9 @@ def _select(by_status: bool, by_query: bool) -> str:
         searched = connection.ops.lookup_cast("icontains", "TextField") % column(
             "prompt"
         )
-        where.append(f"{searched} {connection.operators['icontains'] % '%s'}")
+        # Every backend's wrapper defines `operators`; django-stubs declare it on none.
+        operators = connection.operators  # type: ignore[attr-defined]
+        where.append(f"{searched} {operators['icontains'] % '%s'}")
     selected = ", ".join(column(name) for name in VERSION_FIELDS)
     return (
         f"SELECT {selected}, COUNT(*) OVER () FROM {table}"
@@ -86,15 +89,28 @@ def _converters() -> list[Callable[[Any], Any]]:
     """Per selected column, what turns the database's value into the field's Python
     value (the backend's converters, then the field's, as the ORM applies them)."""
     table = Video._meta.db_table
-    converters = []
+    converters: list[Callable[[Any], Any]] = []
     for name in VERSION_FIELDS:
-        field = Video._meta.get_field(name)
-        expression = field.get_col(table)
+        expression = _field(name).get_col(table)
         steps = connection.ops.get_db_converters(
             expression
         ) + expression.get_db_converters(connection)
         converters.append(functools.partial(_apply, steps, expression))
     return converters
+
+
+def _field(name: str) -> Field:
+    field = Video._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"Video.{name} is a relation's reverse side, not a column")
+    return field
+
+
+def _column_name(name: str) -> str:
+    column = _field(name).column
+    if column is None:
+        raise TypeError(f"Video.{name} has no column of its own")
+    return column
 
 
 def _apply(steps: list, expression: Any, value: Any) -> Any:
