@@ -45,10 +45,8 @@ CARD_SECONDS = 24 * 60 * 60
 @dataclass(frozen=True)
 class CardVersion:
     """Which version of which video a card shows: all its cache key needs, and
-    whether it is running (never cached)."""
-
-    FIELDS = ("pk", "updated_at", "model", "status", "hidden")
-    """The columns to read for it (`values_list(*CardVersion.FIELDS)`)."""
+    whether it is running (never cached). The list page reads these columns alone
+    (videos/list_rows.py)."""
 
     pk: uuid.UUID
     updated_at: datetime

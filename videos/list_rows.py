@@ -12,33 +12,26 @@ text).
 """
 
 import functools
-import uuid
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection
 from django.db.models import Field
 
 from accounts.models import User
+from videos.cards import CardVersion
 from videos.models import Video
 
 VERSION_FIELDS = ("id", "updated_at", "model", "status", "hidden")
-
-
-class VersionRow(NamedTuple):
-    pk: uuid.UUID
-    updated_at: datetime
-    model: str
-    status: str
-    hidden: bool
+"""The columns of a CardVersion, in the order of its fields."""
 
 
 def page_rows(
     user: User, *, status: str, query: str, start: int, size: int
-) -> tuple[list[VersionRow], int]:
-    """Rows `start` to `start + size` of the user's list, newest first, and how many
-    rows the list has in all (0 when this page is empty, whatever the total)."""
+) -> tuple[list[CardVersion], int]:
+    """The card versions of rows `start` to `start + size` of the user's list, newest
+    first, and how many rows the list has in all (0 when this page is empty, whatever
+    the total)."""
     sql = _select(bool(status), bool(query))
     params: list[Any] = [user.pk]
     if status:
@@ -50,11 +43,11 @@ def page_rows(
         cursor.execute(sql, params)
         raw_rows = cursor.fetchall()
     convert = _converters()
-    rows = [
-        VersionRow(*(to_python(value) for to_python, value in zip(convert, row[:-1])))
+    versions = [
+        CardVersion(*(to_python(value) for to_python, value in zip(convert, row[:-1])))
         for row in raw_rows
     ]
-    return rows, raw_rows[0][-1] if raw_rows else 0
+    return versions, raw_rows[0][-1] if raw_rows else 0
 
 
 @functools.cache

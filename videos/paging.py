@@ -117,10 +117,9 @@ def page_of(
 
     def versions_on(number: int) -> tuple[list[CardVersion], int]:
         start = (number - 1) * per_page
-        rows, count = list_rows.page_rows(
+        return list_rows.page_rows(
             user, status=status, query=query, start=start, size=per_page
         )
-        return [CardVersion(*row) for row in rows], count
 
     versions, count = versions_on(number)
     if not versions and number > 1:
