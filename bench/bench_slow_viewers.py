@@ -386,7 +386,7 @@ def run(
             archived_bytes=archive_bytes,
         )
         cookie_file = ws.tmp / "sessions.txt"
-        cookie_file.write_text("\n".join(seeded["sessions"]) + "\n")
+        bench_pages.write_cookie_file(cookie_file, seeded["sessions"])
         plan = Plan(
             tool="wrk" if shutil.which("wrk") else "python",
             sessions=seeded["sessions"],

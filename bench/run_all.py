@@ -30,7 +30,7 @@ from results_table import BenchResult, Row
 BENCHMARKS = {
     # name: (module, time limit in seconds, extra arguments for --quick)
     "streaming": ("bench_streaming.py", 420, ["--quick", "--repeat", "1"]),
-    "pages": ("bench_pages.py", 360, ["--seconds", "5", "--no-experiment"]),
+    "pages": ("bench_pages.py", 420, ["--no-experiment"]),
     "poller": ("bench_poller.py", 600, ["--no-sweep"]),
     "media": ("bench_media.py", 300, ["--repeat", "1", "--no-experiment"]),
     "estimates": ("bench_estimates.py", 420, ["--quick"]),

@@ -156,7 +156,8 @@ AUTH_USER_MODEL = "accounts.User"
 # allauth's backend alone (it is Django's ModelBackend plus email login): with both,
 # a wrong password was checked twice and a right one once, so the time a login took
 # told them apart. Now every attempt costs one password hash, account or not.
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# Ours is allauth's with a cheaper read of each session's user (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"

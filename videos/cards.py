@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache as once
 from functools import cached_property
+from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -65,17 +67,13 @@ class CardVersion:
 
     @cached_property
     def key(self) -> str:
-        """Names everything a finished card shows: the template, the host, the row."""
-        facts = repr(
-            (
-                _template_version(),
-                sora.host_name(),
-                _profile_text(self.model),
-                self.updated_at.isoformat(),
-            )
-        )
-        digest = hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
-        return f"video-card:{self.pk}:{digest}"
+        """Names everything a finished card shows: the template, the host, the row.
+
+        The first three are the same for every card of a model, so they are hashed
+        once per model (`_card_context`); the row's part is its version.
+        """
+        context = _card_context(self.model)
+        return f"video-card:{self.pk}:{context}:{self.updated_at.isoformat()}"
 
 
 def cards_for(
@@ -125,17 +123,19 @@ def render_card(video: Video) -> SafeString:
     return mark_safe(render_to_string(CARD_TEMPLATE, context))
 
 
-def _profile_text(model: str) -> str:
-    """The model's profile as text, for keys; the same for every card of a request
-    (profiles come from settings), so computed once per model and settings."""
-    return _profile_text_in(
-        model, settings.SORA_HOST_PRESET, repr(settings.SORA_MODELS)
-    )
+@functools.cache
+def _card_context(model: str) -> str:
+    """The template, the host and the model's profile, hashed: what a card of this
+    model shows besides its row. They come from the deployed code and settings, so
+    they are computed once per model (again only after a test changes a setting)."""
+    facts = repr((_template_version(), sora.host_name(), repr(profile_for(model))))
+    return hashlib.blake2b(facts.encode(), digest_size=8).hexdigest()
 
 
-@functools.lru_cache(maxsize=64)
-def _profile_text_in(model: str, preset: str, models: str) -> str:
-    return repr(profile_for(model))
+@receiver(setting_changed)
+def _forget_card_contexts(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("SORA_"):
+        _card_context.cache_clear()
 
 
 @once

@@ -8,17 +8,17 @@ page people load most (bench/README.md, "Pages"). The SQL is assembled once per 
 column names, and the prompt search is the backend's own `icontains` (its SQL and its
 escaping of `%`, `_` and `\\`), so it matches what the ORM would send. Values come back
 through the backend's converters, as the ORM's would (SQLite stores UUIDs and times as
-text).
+text; sora_site/db_values.py).
 """
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models.expressions import Col
 
 from accounts.models import User
+from sora_site import db_values
 from videos.cards import CardVersion
 from videos.models import Video
 
@@ -42,10 +42,11 @@ def page_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw_rows = cursor.fetchall()
-    convert = _converters()
     versions = [
-        CardVersion(*(to_python(value) for to_python, value in zip(convert, row[:-1])))
-        for row in raw_rows
+        CardVersion(*values)
+        for values in db_values.to_python(
+            _version_columns(), (row[:-1] for row in raw_rows)
+        )
     ]
     return versions, raw_rows[0][-1] if raw_rows else 0
 
@@ -57,7 +58,7 @@ def _select(by_status: bool, by_query: bool) -> str:
     table = quote(Video._meta.db_table)
 
     def column(name: str) -> str:
-        return f"{table}.{quote(_column_name(name))}"
+        return f"{table}.{quote(db_values.column_name(Video, name))}"
 
     where = [f"{column('user')} = %s"]
     if by_status:
@@ -78,35 +79,6 @@ def _select(by_status: bool, by_query: bool) -> str:
     )
 
 
-def _converters() -> list[Callable[[Any], Any]]:
-    """Per selected column, what turns the database's value into the field's Python
-    value (the backend's converters, then the field's, as the ORM applies them)."""
-    table = Video._meta.db_table
-    converters: list[Callable[[Any], Any]] = []
-    for name in VERSION_FIELDS:
-        expression = _field(name).get_col(table)
-        steps = connection.ops.get_db_converters(
-            expression
-        ) + expression.get_db_converters(connection)
-        converters.append(functools.partial(_apply, steps, expression))
-    return converters
-
-
-def _field(name: str) -> Field:
-    field = Video._meta.get_field(name)
-    if not isinstance(field, Field):
-        raise TypeError(f"Video.{name} is a relation's reverse side, not a column")
-    return field
-
-
-def _column_name(name: str) -> str:
-    column = _field(name).column
-    if column is None:
-        raise TypeError(f"Video.{name} has no column of its own")
-    return column
-
-
-def _apply(steps: list, expression: Any, value: Any) -> Any:
-    for step in steps:
-        value = step(value, expression, connection)
-    return value
+@functools.cache
+def _version_columns() -> tuple[Col, ...]:
+    return db_values.columns(Video, VERSION_FIELDS)
