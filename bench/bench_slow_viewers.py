@@ -7,7 +7,7 @@ under `wrk -t2 -c16` (bench_pages' load, the same rotating sessions) first idle,
 then while VIEWERS clients download an archived video each at RATE bytes/second for
 at most SECONDS, for each way of delivering the bytes, all in the same run.
 
-gunicorn runs with the product's config as shipped (2 workers × 8 threads, the
+gunicorn runs with the product's config as shipped (4 workers × 4 threads, the
 defaults of sora_site/gunicorn.py), DEBUG off, PostgreSQL, Redis. The archived file is
 written by `tasks.py seed-streaming` into MEDIA_ROOT, as the poller's archive step
 leaves it, and is large enough that no viewer finishes before the time is up.
@@ -72,7 +72,7 @@ VIEWER_RECEIVE_BUFFER = 64 * 1024
 VIEWER_PIECE = 16 * 1024
 PATTERN_HEAD = bytes(range(256))
 """The archived file's first bytes (seed-streaming's pattern): every viewer checks them."""
-GUNICORN_WORKERS, GUNICORN_THREADS = 2, 8
+GUNICORN_WORKERS, GUNICORN_THREADS = 4, 4
 """The product's defaults (sora_site/gunicorn.py)."""
 WARMUP_SECONDS = 3
 VIEWERS_HEAD_START = 3
