@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import http_client
@@ -104,7 +105,9 @@ def run(
                     1000 * workers.cpu_seconds() / max(got["requests"], 1), 2
                 )
                 rounds[name].append(got)
-        loads = {name: median_of_rounds(got) for name, got in rounds.items()}
+        loads: dict[str, Any] = {
+            name: median_of_rounds(got) for name, got in rounds.items()
+        }
         loads["ratios"] = [
             list_round["requests_per_second"] / health_round["requests_per_second"]
             for health_round, list_round in zip(rounds["health"], rounds["list"])
