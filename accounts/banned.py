@@ -3,17 +3,26 @@
 Django's auth middleware treats an inactive user's session as anonymous, so a person
 banned mid-session would land on the login page with no explanation. Here such a
 session is ended and its request sent to the "account suspended" page instead.
+
+Only when the person opens a page, though. A running video's page asks for its status
+every few seconds by itself, and such a request ending the session would leave the
+person nothing to see: the page's script gets a 403 naming the suspended page and
+goes there (static/js/poll-loop.js), and the session ends on that page's request. A
+reload gets the same explanation. Requests from scripts, images and players are told
+apart by the browser's own `Sec-Fetch-Mode` header (anything but `navigate`).
 """
 
 from collections.abc import Callable
 
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from accounts.models import User
 
 INACTIVE_PAGE = "account_inactive"
+SUSPENDED = "A moderator has suspended this account."
 
 
 class BannedSessionMiddleware:
@@ -22,9 +31,20 @@ class BannedSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _session_of_a_banned_user(request):
+            if _asked_by_the_page(request):
+                return JsonResponse(
+                    {"error": SUSPENDED, "location": reverse(INACTIVE_PAGE)}, status=403
+                )
             logout(request)
             return redirect(INACTIVE_PAGE)
         return self.get_response(request)
+
+
+def _asked_by_the_page(request: HttpRequest) -> bool:
+    """A request a page makes by itself (a script's fetch, an image, the player), not
+    one the person made by opening a page; without the header, a page."""
+    mode = request.headers.get("Sec-Fetch-Mode")
+    return mode is not None and mode != "navigate"
 
 
 def _session_of_a_banned_user(request: HttpRequest) -> bool:

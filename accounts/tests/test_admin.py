@@ -153,6 +153,40 @@ def test_a_ban_ends_the_users_open_sessions(staff_client, user, user_client):
     assert user_client.get("/videos/")["Location"].startswith("/accounts/login/")
 
 
+def test_a_page_polling_after_a_ban_is_told_where_to_go_and_the_session_waits(
+    staff_client, user, user_client, make_video
+):
+    """A running video's page asks for its status by itself: that request must not end
+    the session (the person would see nothing), but say where the explanation is; the
+    next page the person opens, or a reload, shows it."""
+    running = make_video(user, status=Video.Status.IN_PROGRESS)
+    run_action(staff_client, "deactivate", user)
+    for url in (f"/videos/{running.pk}/status/", f"/videos/status/?ids={running.pk}"):
+        response = user_client.get(url, headers={"Sec-Fetch-Mode": "cors"})
+        assert response.status_code == 403
+        assert response.json() == {
+            "error": "A moderator has suspended this account.",
+            "location": "/accounts/inactive/",
+        }
+    assert "_auth_user_id" in user_client.session  # not ended by the page's own asks
+    response = user_client.get(
+        f"/videos/{running.pk}/", headers={"Sec-Fetch-Mode": "navigate"}
+    )
+    assert response["Location"] == "/accounts/inactive/"
+    assert "_auth_user_id" not in user_client.session
+
+
+def test_a_request_without_fetch_metadata_after_a_ban_is_a_page(
+    staff_client, user, user_client, make_video
+):
+    running = make_video(user, status=Video.Status.IN_PROGRESS)
+    run_action(staff_client, "deactivate", user)
+    response = user_client.get(f"/videos/{running.pk}/status/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/inactive/"
+    assert "_auth_user_id" not in user_client.session
+
+
 def test_admins_cannot_ban_themselves(staff_client, staff_user, user):
     response = run_action(staff_client, "deactivate", staff_user, user)
     assert "You cannot deactivate your own account." in response.text

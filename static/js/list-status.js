@@ -103,11 +103,18 @@
       .then(function (response) {
         // Sent to the login page: the session ended; asking again will not help.
         if (response.redirected) loop.stop();
+        if (response.status === 403) {
+          return window.SoraPollLoop.leaveIfSuspended(response).then(function (left) {
+            if (!left) throw new Error("status 403");
+            loop.stop();
+            return null;  // the page is leaving: nothing to apply
+          });
+        }
         if (!response.ok || response.redirected) throw new Error("status " + response.status);
         return response.json();
       })
       .then(function (data) {
-        apply(cards, data.videos || {});
+        if (data) apply(cards, data.videos || {});
       });
   }
 

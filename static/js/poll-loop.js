@@ -58,4 +58,16 @@
       },
     };
   };
+
+  // A suspended account's session answers the page's own requests 403 with the page
+  // that says why (accounts/banned.py): the whole page goes there. Resolves to whether
+  // it did; any other answer is left to the caller, unread.
+  window.SoraPollLoop.leaveIfSuspended = function (response) {
+    if (response.status !== 403) return Promise.resolve(false);
+    return response.json().catch(function () { return {}; }).then(function (data) {
+      if (!data.location) return false;
+      window.location.assign(data.location);
+      return true;
+    });
+  };
 })();

@@ -92,6 +92,12 @@
           tellGone("You are logged out.", "Log in again to follow this video", window.location.href);
           return;
         }
+        if (response.status === 403) {
+          return window.SoraPollLoop.leaveIfSuspended(response).then(function (left) {
+            if (!left) throw new Error("status 403");
+            stop();
+          });
+        }
         if (response.status === 404) {
           return response.json().catch(function () { return {}; }).then(function (data) {
             tellGone(data.error || GONE, "Back to My videos", listUrl);

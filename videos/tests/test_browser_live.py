@@ -225,3 +225,28 @@ def test_the_detail_page_stops_asking_once_a_moderator_hides_the_video(
     asked = requests.count()
     page.wait_for_timeout(DETAIL_POLL_SECONDS * 2500)
     assert requests.count() == asked, requests.sent
+
+
+@pytest.mark.parametrize("where", ["detail", "list"])
+def test_a_page_left_open_goes_to_the_suspended_page_when_its_owner_is_banned(
+    pages, user, make_video, where
+):
+    """Found by a fresh-eyes pass: the page's own poll used to end the banned session,
+    so the page said "logged out" (or nothing) and a reload showed a bare login page."""
+    from accounts.models import User
+
+    running = make_video(user, status=Video.Status.IN_PROGRESS, progress=30)
+    page = pages.new()
+    pages.allow(r"status of 403")  # the poll's answer to a suspended session
+    pages.log_in(page, user.email)
+    if where == "detail":
+        page.goto(f"/videos/{running.pk}/")
+    expect(page.locator("[data-live], [data-running]").first).to_be_visible()
+    with page.expect_request(re.compile(r"/status/"), timeout=10_000):
+        pass
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    expect(page).to_have_url(re.compile(r"/accounts/inactive/$"), timeout=15_000)
+    expect(page.get_by_text("A moderator has suspended this account")).to_be_visible()
+    page.goto("/videos/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))  # the session ended
