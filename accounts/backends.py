@@ -10,6 +10,11 @@ converters (sora_site/db_values.py) and `Model.from_db`, as a queryset's would.
 Everything else is allauth's and Django's: logging in by email and password (one
 password hash per attempt, accounts/tests/test_admin_login.py), refusing inactive
 users (`user_can_authenticate`), and the session hash check in `django.contrib.auth`.
+
+A session names the backend that logged it in, and Django honours only configured ones:
+sessions from before this backend (2026-12-07, when allauth's was configured directly)
+are logged out once. Listing both would check a wrong password twice, which the login
+timing tests forbid.
 """
 
 import functools
