@@ -76,6 +76,7 @@ def run(
         seeded = ws.task("seed-pages", email=EMAIL, password=PASSWORD, users=users)
         queries = ws.task("count-list-queries", email=EMAIL)
         result.details["list_page_profile"] = ws.task("profile-list-page", email=EMAIL)
+        detail = ws.task("profile-detail-page", email=EMAIL)
         site = ws.start_gunicorn(workers=WORKERS, threads=THREADS)
         sessions = [
             http_client.login(site.url, EMAIL, PASSWORD),
@@ -137,6 +138,7 @@ def run(
             )
 
     report(result, loads, queries, tool, seconds)
+    report_detail_page(result, detail)
     result.add(
         "first view of each user's list (its cards rendered, then cached)",
         f"{first_views['p50_ms']:.1f} / {first_views['p90_ms']:.1f}",
@@ -445,6 +447,20 @@ def report(
         "debug": False,
         "database": "PostgreSQL, CONN_MAX_AGE 60, CONN_HEALTH_CHECKS on",
     }
+
+
+def report_detail_page(result: BenchResult, detail: dict) -> None:
+    """The video page, in one process: the same session, user and limiter as the list
+    around its own row, template and (while running) estimate."""
+    for status, got in detail.items():
+        result.add(
+            f"GET /videos/<id>/ of a {status.replace('_', ' ')} video: SQL queries;"
+            " CPU per request",
+            f"{got['queries']}; {got['cpu_ms_per_request']} ms",
+            note="test Client in one process (no server), best of 5 rounds",
+            passed=None if got["status"] == 200 else False,
+        )
+    result.details["detail_page"] = detail
 
 
 def main() -> int:

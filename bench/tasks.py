@@ -224,6 +224,50 @@ def count_list_queries(*, email: str) -> dict:
     return answers
 
 
+def profile_detail_page(*, email: str, requests: int = 200) -> dict:
+    """One video's page (a finished one, a running one): its SQL statements and its
+    CPU time per request with the test Client in this process, best of five rounds.
+
+    Requests rotate over 20 users' copies of the same video (the site limit allows
+    300 per user per 15 minutes, and the list's profile spent some already).
+    """
+    users = list(User.objects.filter(email__startswith=email.split("@")[0])[:20])
+    answers = {}
+    for status in (Video.Status.COMPLETED, Video.Status.IN_PROGRESS):
+        pages = []
+        for user in users:
+            client = Client()
+            client.force_login(user)
+            video = Video.objects.filter(user=user, status=status).first()
+            if video is not None:
+                pages.append((client, f"/videos/{video.pk}/"))
+        if not pages:
+            continue
+        for client, path in pages:
+            client.get(path)  # templates compiled, caches warm
+        client, path = pages[0]
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        # Read now: the property reads the connection's log, which the next request
+        # empties.
+        sql = [query["sql"] for query in captured.captured_queries]
+        rotation = itertools.cycle(pages)
+        rounds = []
+        for _ in range(5):
+            started = time.process_time()
+            for _ in range(requests // 5):
+                client, path = next(rotation)
+                client.get(path)
+            rounds.append((time.process_time() - started) * 1000 / (requests // 5))
+        answers[str(status)] = {
+            "status": response.status_code,
+            "queries": len(sql),
+            "sql": sql,
+            "cpu_ms_per_request": round(min(rounds), 2),
+        }
+    return answers
+
+
 LIST_PAGE_PARTS = {
     # label: (file suffix, function) whose cumulative time is reported
     "whole request": ("django/core/handlers/base.py", "get_response"),
@@ -347,6 +391,7 @@ TASKS: dict[str, Callable[..., dict]] = {
     "seed-pages": seed_pages,
     "count-list-queries": count_list_queries,
     "profile-list-page": profile_list_page,
+    "profile-detail-page": profile_detail_page,
     "seed-poller": seed_poller,
 }
 
