@@ -25,10 +25,12 @@ def owned_video(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> Video:
 
     Hidden videos are included: their owner is told a moderator hid them, and why,
     rather than seeing them vanish; their bytes stay out of reach (streaming.py).
+
+    A remix's source is read only where a page shows it (one more query, for remixes
+    alone): joined here, its 53 columns cost every video page, and every status poll,
+    0.8 ms of CPU (bench/README.md, "Pages").
     """
-    return get_object_or_404(
-        Video.objects.select_related("remixed_from"), pk=pk, user=request.user
-    )
+    return get_object_or_404(Video, pk=pk, user=request.user)
 
 
 @require_safe

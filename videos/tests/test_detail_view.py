@@ -106,3 +106,28 @@ def test_list_placeholders_are_short_whatever_the_videos_shape(
     text = user_client.get("/videos/").text
     assert "thumb thumb-landscape" in text
     assert "thumb-portrait" not in text
+
+
+def test_a_remix_names_its_source_and_only_a_remix_reads_it(
+    user_client, user, make_video, django_assert_num_queries, settings
+):
+    """The source is read where the page shows it: one query more for a remix, none
+    for a video made from a prompt (owned_video no longer joins it)."""
+    source = make_video(
+        user,
+        status=Video.Status.COMPLETED,
+        openai_video_id="video_src",
+        prompt="A lighthouse on a cliff at dusk",
+    )
+    remix = make_video(user, status=Video.Status.COMPLETED, remixed_from=source)
+    session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+    # The session (unless Redis keeps it), the user, the video, its usage charge.
+    with django_assert_num_queries(session + 3):
+        text = user_client.get(f"/videos/{source.pk}/").text
+    assert "Remix of" not in text
+    with django_assert_num_queries(session + 4):
+        text = user_client.get(f"/videos/{remix.pk}/").text
+    assert (
+        f'<dt>Remix of</dt><dd><a href="/videos/{source.pk}/">'
+        "“A lighthouse on a cliff at dusk”</a></dd>"
+    ) in text
